@@ -1,0 +1,63 @@
+/**
+ * The one error type of ptykeep and its one mapping to gRPC status.
+ *
+ * Handlers throw ServiceError(code, message) for anything a caller can act on; the message says
+ * what to fix. Cancellation maps to CANCELLED, a database or network dependency that is down to
+ * UNAVAILABLE, and anything else to INTERNAL (logged with the method name; the caller gets no
+ * internals).
+ */
+import { Metadata, status, type StatusObject } from "@grpc/grpc-js";
+
+export { status as Code } from "@grpc/grpc-js";
+
+export class ServiceError extends Error {
+  constructor(
+    readonly code: status,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ServiceError";
+  }
+}
+
+export const invalidArgument = (message: string) => new ServiceError(status.INVALID_ARGUMENT, message);
+export const notFound = (message: string) => new ServiceError(status.NOT_FOUND, message);
+export const failedPrecondition = (message: string) => new ServiceError(status.FAILED_PRECONDITION, message);
+export const resourceExhausted = (message: string) => new ServiceError(status.RESOURCE_EXHAUSTED, message);
+export const unavailable = (message: string) => new ServiceError(status.UNAVAILABLE, message);
+export const alreadyExists = (message: string) => new ServiceError(status.ALREADY_EXISTS, message);
+
+/** Network errors, and PostgreSQL's connection (08), shutdown (57P) and timeout classes. */
+const UNAVAILABLE_ERRNOS = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENOTFOUND", "EAI_AGAIN"]);
+
+export function isDependencyDown(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === "string") {
+    if (UNAVAILABLE_ERRNOS.has(code)) return true;
+    // SQLSTATE: 08xxx connection exception, 57P0x operator intervention (shutdown, crash),
+    // 57014 query_canceled (statement_timeout).
+    if (/^08|^57P0|^57014$/.test(code)) return true;
+  }
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/i.test(err.message);
+}
+
+export function isAbort(err: unknown): boolean {
+  return err instanceof Error && (err.name === "AbortError" || (err as { code?: unknown }).code === "ABORT_ERR");
+}
+
+export interface ErrorLogger {
+  error(obj: object, msg: string): void;
+}
+
+/** Maps any thrown value to the status a caller receives; logs what the caller cannot see. */
+export function toStatus(err: unknown, method: string, log: ErrorLogger): Partial<StatusObject> {
+  if (err instanceof ServiceError) return { code: err.code, details: err.message, metadata: new Metadata() };
+  if (isAbort(err)) return { code: status.CANCELLED, details: "the call was cancelled", metadata: new Metadata() };
+  if (isDependencyDown(err)) {
+    log.error({ err, method }, "dependency unavailable");
+    return { code: status.UNAVAILABLE, details: `a dependency is unavailable (${(err as Error).message}); retry later`, metadata: new Metadata() };
+  }
+  log.error({ err, method }, "internal error");
+  return { code: status.INTERNAL, details: "internal error; see the service log", metadata: new Metadata() };
+}

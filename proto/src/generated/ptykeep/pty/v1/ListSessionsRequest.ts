@@ -1,0 +1,8 @@
+// Original file: ptykeep/pty/v1/pty.proto
+
+
+export interface ListSessionsRequest {
+}
+
+export interface ListSessionsRequest__Output {
+}
