@@ -9,7 +9,9 @@ import { createRequire } from "node:module";
 import { LOADER_OPTIONS, PROTO_FILES, PROTO_ROOT } from "./loader-options.js";
 
 const require = createRequire(import.meta.url);
-const outDir = path.join(PROTO_ROOT, "src", "generated");
+// `--out DIR` lets the freshness test generate elsewhere and compare with the committed copy.
+const outFlag = process.argv.indexOf("--out");
+const outDir = outFlag > 0 ? path.resolve(process.argv[outFlag + 1]!) : path.join(PROTO_ROOT, "src", "generated");
 const generator = path.join(path.dirname(require.resolve("@grpc/proto-loader/package.json")), "build", "bin", "proto-loader-gen-types.js");
 
 const args = [

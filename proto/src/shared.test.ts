@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import { Code, ConfigError, envBool, envInt, envListenAddress, isUuid, toGrpcTarget, toStatus, unavailable, uuidv7, validate } from "./index.js";
+
+const silent = { error: () => {} };
+
+describe("ids", () => {
+  it("makes time-ordered UUIDv7s", () => {
+    const a = uuidv7(1_700_000_000_000);
+    const b = uuidv7(1_700_000_000_001);
+    expect(isUuid(a)).toBe(true);
+    expect(a[14]).toBe("7");
+    expect(["8", "9", "a", "b"]).toContain(a[19]);
+    expect(a < b).toBe(true);
+  });
+});
+
+describe("validate", () => {
+  const codeOf = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (err) {
+      return toStatus(err, "test", silent);
+    }
+    return undefined;
+  };
+
+  it("names the field and the fix", () => {
+    expect(codeOf(() => validate.sessionId("nope"))).toMatchObject({ code: Code.INVALID_ARGUMENT, details: expect.stringContaining("session_id") });
+    expect(codeOf(() => validate.sessionId(""))).toMatchObject({ details: expect.stringContaining("required") });
+    expect(codeOf(() => validate.terminalDim(0, "rows"))).toMatchObject({ details: "rows must be between 1 and 1000, got 0" });
+    expect(codeOf(() => validate.terminalDim(100000, "cols"))).toMatchObject({ code: Code.INVALID_ARGUMENT });
+    expect(codeOf(() => validate.positiveSeq(0, "chunk.seq"))).toMatchObject({ details: expect.stringContaining("chunk.seq") });
+    expect(codeOf(() => validate.text("a\0b", "command", { max: 10 }))).toMatchObject({ details: "command must not contain NUL bytes" });
+    expect(codeOf(() => validate.text("", "command", { max: 10, required: true }))).toMatchObject({ code: Code.INVALID_ARGUMENT });
+    expect(codeOf(() => validate.env({ "A=B": "x" }))).toMatchObject({ details: expect.stringContaining("no '='") });
+    expect(codeOf(() => validate.labels(Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, "v"]))))).toMatchObject({ details: expect.stringContaining("limit") });
+  });
+
+  it("never echoes an env value (it may be a secret)", () => {
+    const status = codeOf(() => validate.env({ TOKEN: "s3cret\0" }));
+    expect(status?.details).not.toContain("s3cret");
+  });
+
+  it("accepts good input unchanged", () => {
+    const id = uuidv7();
+    expect(validate.sessionId(id.toUpperCase())).toBe(id);
+    expect(validate.args([";rm -rf /", "$(id)"])).toEqual([";rm -rf /", "$(id)"]);
+    expect(validate.labels({ "team/app": "web-1" })).toEqual({ "team/app": "web-1" });
+  });
+});
+
+describe("errors", () => {
+  it("maps service errors, aborts, dependencies down and the rest", () => {
+    expect(toStatus(unavailable("store down"), "m", silent)).toMatchObject({ code: Code.UNAVAILABLE, details: "store down" });
+    expect(toStatus(new DOMException("x", "AbortError"), "m", silent)).toMatchObject({ code: Code.CANCELLED });
+    expect(toStatus(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }), "m", silent)).toMatchObject({ code: Code.UNAVAILABLE });
+    expect(toStatus(Object.assign(new Error("terminating connection"), { code: "57P01" }), "m", silent)).toMatchObject({ code: Code.UNAVAILABLE });
+    expect(toStatus(new TypeError("boom"), "m", silent)).toMatchObject({ code: Code.INTERNAL, details: expect.not.stringContaining("boom") });
+  });
+});
+
+describe("config", () => {
+  it("names the variable in every error", () => {
+    expect(() => envInt({ X: "abc" }, "X", 1, { min: 0, max: 9 })).toThrow(/X="abc" is not an integer/);
+    expect(() => envInt({ X: "10" }, "X", 1, { min: 0, max: 9 })).toThrow(ConfigError);
+    expect(() => envBool({ B: "maybe" }, "B", false)).toThrow(/^B=/);
+    expect(() => envListenAddress({ L: "nope" }, "L", "127.0.0.1:1")).toThrow(/L="nope"/);
+    expect(envListenAddress({}, "L", "127.0.0.1:50052")).toBe("127.0.0.1:50052");
+    expect(envListenAddress({ L: "[::1]:0" }, "L", "x:1")).toBe("[::1]:0");
+  });
+});
+
+describe("client targets", () => {
+  it("balances comma lists and passes grpc targets through", () => {
+    expect(toGrpcTarget("127.0.0.1:1")).toBe("127.0.0.1:1");
+    expect(toGrpcTarget("127.0.0.1:1, 127.0.0.1:2")).toBe("ipv4:127.0.0.1:1,127.0.0.1:2");
+    expect(toGrpcTarget("dns:///store-service:50052")).toBe("dns:///store-service:50052");
+    expect(toGrpcTarget("localhost:50052")).toBe("localhost:50052");
+    expect(() => toGrpcTarget("a:1,b:2")).toThrow(/dns:/);
+  });
+});
