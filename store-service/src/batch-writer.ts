@@ -1,0 +1,358 @@
+/**
+ * BatchWriter: gathers output chunks from every AppendOutput stream of this process and writes
+ * them to PostgreSQL in batches, one transaction per flush, acknowledging only after COMMIT.
+ *
+ * - A flush starts when STORE_FLUSH_BYTES wait, or STORE_FLUSH_MS after the first chunk arrived;
+ *   chunks arriving during a flush go into the next one, which starts as soon as it ends.
+ * - Writes are idempotent: under the session row lock, chunks at or below the session's durable
+ *   watermark are dropped, the rest inserted ON CONFLICT DO NOTHING, and the watermark moved over
+ *   the contiguous run. The same chunk sent twice, to this or another replica, is stored once.
+ * - Back-pressure: above STORE_MAX_PENDING_BYTES waiting (queued + in flight) every source is
+ *   paused (grpc-js stops reading; HTTP/2 flow control pushes back to the sender) and resumed
+ *   once below it. While PostgreSQL is down the batch is kept and retried with backoff: nothing
+ *   is dropped and nothing acknowledged.
+ *
+ * Each stream attaches as a ChunkSink and pushes through the WriterLink it gets back.
+ */
+import type pg from "pg";
+import { Code, isDependencyDown, type Logger } from "@ptykeep/proto";
+import { withTransaction } from "./db/pool.js";
+import { insertChunks, storedChunksAfter, type ChunkInsert } from "./sql/chunks.js";
+import { lockForWrite, updateWatermarks, type WatermarkUpdate, type WriteState } from "./sql/sessions.js";
+
+/** Tuning that is not configuration, each with its reason. */
+export const WRITER_TUNING = Object.freeze({
+  /** First retry of a failed flush: soon, since a blip (failover, restart) is the usual cause… */
+  RETRY_MIN_MS: 100,
+  /** …then doubling up to this, so a long outage costs PostgreSQL little when it comes back. */
+  RETRY_MAX_MS: 5_000,
+  /** Stored rows examined per query when the watermark jumps over a filled gap. */
+  GAP_SCAN_ROWS: 1_000,
+});
+
+export interface ChunkRejection {
+  code: Code;
+  message: string;
+  seq: number;
+}
+
+/** What a stream gives the writer: how to pause it and where its acks and rejections go. */
+export interface ChunkSink {
+  pause(): void;
+  resume(): void;
+  ack(sessionId: string, durableSeq: number): void;
+  reject(sessionId: string, rejection: ChunkRejection): void;
+}
+
+export interface WriterLink {
+  push(chunk: ChunkInsert): void;
+  /** Resolves when every chunk pushed so far has been committed (and acked) or rejected. */
+  settled(): Promise<void>;
+  /** The stream is gone: no more acks to it; its queued chunks are still written. */
+  detach(): void;
+}
+
+export interface BatchWriterOptions {
+  pool: pg.Pool;
+  log: Logger;
+  flushBytes: number;
+  flushMs: number;
+  maxPendingBytes: number;
+  seqWindow: number;
+}
+
+interface Pending extends ChunkInsert {
+  link: Link;
+}
+
+class Link implements WriterLink {
+  outstanding = 0;
+  attached = true;
+  paused = false;
+  private waiters: Array<() => void> = [];
+
+  constructor(
+    private readonly writer: BatchWriter,
+    readonly sink: ChunkSink,
+  ) {}
+
+  push(chunk: ChunkInsert): void {
+    this.outstanding++;
+    this.writer.enqueue({ ...chunk, link: this });
+  }
+
+  settled(): Promise<void> {
+    if (this.outstanding === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  detach(): void {
+    this.attached = false;
+    this.writer.forget(this);
+  }
+
+  done(count: number): void {
+    this.outstanding -= count;
+    if (this.outstanding === 0) for (const w of this.waiters.splice(0)) w();
+  }
+}
+
+/** What one flush decided for one session. */
+interface SessionOutcome {
+  /** Undefined when the session does not exist (nothing to ack). */
+  durableSeq: number | undefined;
+  /** Links that sent chunks the flush kept or found already stored: they get the ack. */
+  ackTo: Set<Link>;
+  /** The first rejected chunk per link. */
+  rejections: Map<Link, ChunkRejection>;
+}
+
+export class BatchWriter {
+  private readonly links = new Set<Link>();
+  private pending: Pending[] = [];
+  private pendingBytes = 0;
+  private inFlightBytes = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private loop: Promise<void> | undefined;
+  private pausedAll = false;
+  private retryAbort = new AbortController();
+  /** Set by close(): failed flushes are no longer retried after this time. */
+  private giveUpAt: number | undefined;
+
+  constructor(private readonly opts: BatchWriterOptions) {}
+
+  attach(sink: ChunkSink): WriterLink {
+    const link = new Link(this, sink);
+    this.links.add(link);
+    if (this.pausedAll) this.pauseLink(link);
+    return link;
+  }
+
+  /** Bytes accepted and not yet committed. */
+  get waitingBytes(): number {
+    return this.pendingBytes + this.inFlightBytes;
+  }
+
+  /** @internal called by Link. */
+  enqueue(chunk: Pending): void {
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.data.length;
+    if (this.pendingBytes >= this.opts.flushBytes) this.startFlushing();
+    else this.timer ??= setTimeout(() => this.startFlushing(), this.opts.flushMs);
+    this.applyPressure();
+  }
+
+  /** @internal called by Link. */
+  forget(link: Link): void {
+    this.links.delete(link);
+  }
+
+  /**
+   * Writes everything queued, waiting at most until `deadline` (epoch ms) for PostgreSQL. Chunks
+   * it could not write are left unacknowledged: their senders resend them elsewhere.
+   */
+  async close(deadline: number): Promise<void> {
+    this.giveUpAt = deadline;
+    if (this.pending.length > 0) this.startFlushing();
+    const give = setTimeout(() => this.retryAbort.abort(), Math.max(0, deadline - Date.now()));
+    try {
+      while (this.loop) await this.loop;
+    } finally {
+      clearTimeout(give);
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private startFlushing(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.loop ??= this.run().finally(() => {
+      this.loop = undefined;
+    });
+  }
+
+  private async run(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      this.inFlightBytes = this.pendingBytes;
+      this.pendingBytes = 0;
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      const outcome = await this.flushWithRetry(batch);
+      this.inFlightBytes = 0;
+      this.deliver(batch, outcome);
+      this.applyPressure();
+    }
+  }
+
+  private async flushWithRetry(batch: Pending[]): Promise<Map<string, SessionOutcome> | undefined> {
+    let delay: number = WRITER_TUNING.RETRY_MIN_MS;
+    for (;;) {
+      try {
+        return await this.flush(batch);
+      } catch (err) {
+        const down = isDependencyDown(err);
+        this.opts.log[down ? "warn" : "error"]({ err, chunks: batch.length, retryInMs: delay }, "flush failed; keeping the batch and retrying");
+        if (this.giveUpAt !== undefined && Date.now() + delay >= this.giveUpAt) {
+          this.opts.log.warn({ chunks: batch.length }, "shutting down with an unwritten batch; its senders will resend it");
+          return undefined;
+        }
+        await sleep(delay, this.retryAbort.signal);
+        if (this.retryAbort.signal.aborted) return undefined;
+        delay = Math.min(delay * 2, WRITER_TUNING.RETRY_MAX_MS);
+      }
+    }
+  }
+
+  /** One transaction: lock the sessions, drop what is stored, insert the rest, move watermarks. */
+  private async flush(batch: Pending[]): Promise<Map<string, SessionOutcome>> {
+    const bySession = new Map<string, Pending[]>();
+    for (const c of batch) {
+      const list = bySession.get(c.sessionId);
+      if (list) list.push(c);
+      else bySession.set(c.sessionId, [c]);
+    }
+    const ids = [...bySession.keys()].sort();
+    return withTransaction(this.opts.pool, async (db) => {
+      const states = new Map((await lockForWrite(db, ids)).map((s) => [s.session_id, s]));
+      const outcomes = new Map<string, SessionOutcome>();
+      const inserts: ChunkInsert[] = [];
+      const watermarks: Array<WatermarkUpdate & { needsGapScan: boolean }> = [];
+      for (const id of ids) {
+        const chunks = bySession.get(id)!;
+        const state = states.get(id);
+        const { outcome, keep, watermark } = this.plan(id, chunks, state);
+        outcomes.set(id, outcome);
+        inserts.push(...keep);
+        if (watermark) watermarks.push(watermark);
+      }
+      await insertChunks(db, inserts);
+      for (const w of watermarks) {
+        if (w.needsGapScan) await this.jumpOverStored(db, w);
+        outcomes.get(w.sessionId)!.durableSeq = w.durableSeq;
+      }
+      await updateWatermarks(db, watermarks);
+      return outcomes;
+    });
+  }
+
+  /** Decides, for one session's chunks in a flush, what to store, reject and acknowledge. */
+  private plan(sessionId: string, chunks: Pending[], state: WriteState | undefined) {
+    const outcome: SessionOutcome = { durableSeq: state?.durable_seq, ackTo: new Set(), rejections: new Map() };
+    const reject = (c: Pending, code: Code, message: string) => {
+      if (!outcome.rejections.has(c.link)) outcome.rejections.set(c.link, { code, message, seq: c.seq });
+    };
+    if (!state) {
+      for (const c of chunks) reject(c, Code.NOT_FOUND, `session ${sessionId} does not exist (never registered, or deleted)`);
+      return { outcome, keep: [] as ChunkInsert[], watermark: undefined };
+    }
+    chunks.sort((a, b) => a.seq - b.seq);
+    let durableSeq = state.durable_seq;
+    let durableBytes = state.durable_bytes;
+    let maxSeq = state.max_seq;
+    let previousSeq = -1;
+    const keep: Pending[] = [];
+    for (const c of chunks) {
+      if (state.final_seq !== null && c.seq > state.final_seq) {
+        reject(c, Code.FAILED_PRECONDITION, `session ${sessionId} ended with final seq ${state.final_seq}; chunk seq ${c.seq} comes after it`);
+        continue;
+      }
+      if (c.seq > state.durable_seq + this.opts.seqWindow) {
+        reject(c, Code.OUT_OF_RANGE, `chunk seq ${c.seq} of session ${sessionId} is more than ${this.opts.seqWindow} ahead of the stored history (durable seq ${state.durable_seq})`);
+        continue;
+      }
+      // Already stored (an earlier flush, or a resend of an acknowledged chunk), or sent twice in
+      // this batch: dropped, and its sender re-acked with the current watermark.
+      if (c.seq <= durableSeq || c.seq === previousSeq) {
+        outcome.ackTo.add(c.link);
+        continue;
+      }
+      if (c.seq === durableSeq + 1) {
+        if (c.offset !== durableBytes) {
+          reject(c, Code.INVALID_ARGUMENT, `chunk seq ${c.seq} of session ${sessionId} has offset ${c.offset}; the output before it ends at byte ${durableBytes}`);
+          continue;
+        }
+        durableSeq = c.seq;
+        durableBytes = c.offset + c.data.length;
+      }
+      // Beyond a gap: stored now, and the watermark moves over it once the gap is filled.
+      previousSeq = c.seq;
+      maxSeq = Math.max(maxSeq, c.seq);
+      keep.push(c);
+      outcome.ackTo.add(c.link);
+    }
+    const changed = durableSeq !== state.durable_seq || maxSeq !== state.max_seq;
+    outcome.durableSeq = durableSeq;
+    const watermark = changed ? { sessionId, durableSeq, durableBytes, maxSeq, needsGapScan: maxSeq > durableSeq } : undefined;
+    return { outcome, keep: keep.map(({ link: _link, ...c }) => c), watermark };
+  }
+
+  /**
+   * The rare case of a gap that was filled: chunks above it were stored earlier (or in this flush)
+   * and the watermark must move over them. Reads their seqs and sizes, not their data.
+   */
+  private async jumpOverStored(db: pg.PoolClient, w: WatermarkUpdate): Promise<void> {
+    for (;;) {
+      const rows = await storedChunksAfter(db, w.sessionId, w.durableSeq, WRITER_TUNING.GAP_SCAN_ROWS);
+      for (const r of rows) {
+        if (r.seq !== w.durableSeq + 1) return;
+        if (r.byte_offset !== w.durableBytes) {
+          this.opts.log.error({ sessionId: w.sessionId, seq: r.seq, offset: r.byte_offset, expected: w.durableBytes }, "stored chunk does not follow the one before it; the watermark stops here");
+          return;
+        }
+        w.durableSeq = r.seq;
+        w.durableBytes = r.byte_offset + r.length;
+      }
+      if (rows.length < WRITER_TUNING.GAP_SCAN_ROWS) return;
+    }
+  }
+
+  /** After COMMIT (or after giving up): acks and rejections out, links settled. */
+  private deliver(batch: Pending[], outcomes: Map<string, SessionOutcome> | undefined): void {
+    if (outcomes) {
+      for (const [sessionId, o] of outcomes) {
+        for (const [link, rejection] of o.rejections) if (link.attached) link.sink.reject(sessionId, rejection);
+        if (o.durableSeq === undefined) continue;
+        for (const link of o.ackTo) if (link.attached) link.sink.ack(sessionId, o.durableSeq);
+      }
+    }
+    const counts = new Map<Link, number>();
+    for (const c of batch) counts.set(c.link, (counts.get(c.link) ?? 0) + 1);
+    for (const [link, n] of counts) link.done(n);
+  }
+
+  private applyPressure(): void {
+    const over = this.waitingBytes > this.opts.maxPendingBytes;
+    if (over === this.pausedAll) return;
+    this.pausedAll = over;
+    if (over) this.opts.log.debug({ waitingBytes: this.waitingBytes }, "too many bytes waiting for a commit; pausing streams");
+    for (const link of this.links) (over ? this.pauseLink(link) : this.resumeLink(link));
+  }
+
+  private pauseLink(link: Link): void {
+    if (link.paused) return;
+    link.paused = true;
+    link.sink.pause();
+  }
+
+  private resumeLink(link: Link): void {
+    if (!link.paused) return;
+    link.paused = false;
+    link.sink.resume();
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

@@ -1,0 +1,79 @@
+/**
+ * store-service configuration: read from the environment once at start, validated, frozen and
+ * passed down. Each variable is documented here (this is the reference the README table follows);
+ * a bad value stops start-up with a ConfigError naming the variable.
+ */
+import { ConfigError, envInt, envListenAddress, envString } from "@ptykeep/proto";
+
+export interface StoreConfig {
+  /** STORE_LISTEN: gRPC listen address, host:port (port 0 picks a free one). Default 127.0.0.1:50052. */
+  listen: string;
+  /** DATABASE_URL: postgres://user:pass@host:port/db. Required. */
+  databaseUrl: string;
+  /** STORE_FLUSH_BYTES: the batch writer commits as soon as this many output bytes wait. */
+  flushBytes: number;
+  /** STORE_FLUSH_MS: …or when the oldest waiting chunk has waited this long. */
+  flushMs: number;
+  /**
+   * STORE_MAX_PENDING_BYTES: when more output bytes than this wait for a commit (queued plus the
+   * flush in progress), the store stops reading AppendOutput streams until it drops below.
+   */
+  maxPendingBytes: number;
+  /** STORE_POOL_SIZE: PostgreSQL connections per store process. */
+  poolSize: number;
+  /** STORE_PG_CONNECT_TIMEOUT_MS: give up opening a PostgreSQL connection after this long. */
+  connectTimeoutMs: number;
+  /** STORE_PG_STATEMENT_TIMEOUT_MS: server-side statement_timeout and client-side query timeout. */
+  statementTimeoutMs: number;
+  /** STORE_SHUTDOWN_GRACE_MS: default time stop() gives open calls before cancelling them. */
+  shutdownGraceMs: number;
+  /**
+   * STORE_SEQ_WINDOW: a chunk whose seq is more than this far ahead of the session's durable seq
+   * is refused (OUT_OF_RANGE): it can only come from a broken sender, and storing it would pin a
+   * gap forever.
+   */
+  seqWindow: number;
+}
+
+/** Defaults, each with its reason. */
+export const STORE_DEFAULTS = Object.freeze({
+  LISTEN: "127.0.0.1:50052",
+  /** 1 MiB per transaction amortises the commit (fsync) well; bigger batches gain little. */
+  FLUSH_BYTES: 1024 * 1024,
+  /** Interactive output should be durable (and the sender's outbox freed) well within a second. */
+  FLUSH_MS: 20,
+  /** A few flushes' worth: enough to keep PostgreSQL busy, small enough to bound memory. */
+  MAX_PENDING_BYTES: 8 * 1024 * 1024,
+  /** Writer (1) + reads and unary RPCs; PostgreSQL's connection budget is shared by replicas. */
+  POOL_SIZE: 10,
+  CONNECT_TIMEOUT_MS: 5_000,
+  /** Well above a batch insert of FLUSH_BYTES; low enough that a hung server is noticed. */
+  STATEMENT_TIMEOUT_MS: 30_000,
+  SHUTDOWN_GRACE_MS: 10_000,
+  SEQ_WINDOW: 1_000_000,
+});
+
+const D = STORE_DEFAULTS;
+
+export function loadStoreConfig(env: NodeJS.ProcessEnv = process.env): StoreConfig {
+  const databaseUrl = envString(env, "DATABASE_URL", "");
+  if (!databaseUrl) throw new ConfigError("DATABASE_URL is required (e.g. postgres://user:password@127.0.0.1:5432/ptykeep)");
+  if (!/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError("DATABASE_URL must be a postgres:// or postgresql:// URL");
+  const flushBytes = envInt(env, "STORE_FLUSH_BYTES", D.FLUSH_BYTES, { min: 1024, max: 256 * 1024 * 1024 });
+  const maxPendingBytes = envInt(env, "STORE_MAX_PENDING_BYTES", D.MAX_PENDING_BYTES, { min: 1024, max: 4 * 1024 * 1024 * 1024 });
+  if (maxPendingBytes < flushBytes) {
+    throw new ConfigError(`STORE_MAX_PENDING_BYTES=${maxPendingBytes} must be at least STORE_FLUSH_BYTES=${flushBytes}`);
+  }
+  return Object.freeze({
+    listen: envListenAddress(env, "STORE_LISTEN", D.LISTEN),
+    databaseUrl,
+    flushBytes,
+    flushMs: envInt(env, "STORE_FLUSH_MS", D.FLUSH_MS, { min: 0, max: 60_000 }),
+    maxPendingBytes,
+    poolSize: envInt(env, "STORE_POOL_SIZE", D.POOL_SIZE, { min: 2, max: 1000 }),
+    connectTimeoutMs: envInt(env, "STORE_PG_CONNECT_TIMEOUT_MS", D.CONNECT_TIMEOUT_MS, { min: 100, max: 600_000 }),
+    statementTimeoutMs: envInt(env, "STORE_PG_STATEMENT_TIMEOUT_MS", D.STATEMENT_TIMEOUT_MS, { min: 100, max: 3_600_000 }),
+    shutdownGraceMs: envInt(env, "STORE_SHUTDOWN_GRACE_MS", D.SHUTDOWN_GRACE_MS, { min: 0, max: 600_000 }),
+    seqWindow: envInt(env, "STORE_SEQ_WINDOW", D.SEQ_WINDOW, { min: 1, max: Number.MAX_SAFE_INTEGER }),
+  });
+}

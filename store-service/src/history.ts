@@ -1,0 +1,125 @@
+/**
+ * ReadHistory: replays one session's stored history in seq order.
+ *
+ * The replay is `start`, then output chunks with the resizes that followed each of them, then
+ * `exit` once an ended session's last chunk has been sent, then `end` saying why it stopped and
+ * where to continue. It never skips a missing chunk: it stops before it with reason GAP.
+ *
+ * Memory stays bounded whatever the history's size: rows are read in keyset pages bounded by
+ * rows and bytes, and each message waits for the stream to drain before the next is written.
+ * Chunks come from a ChunkSource; raw rows are the only one today, and compressed segments slot
+ * in as a second source that serves the seqs it covers.
+ */
+import type pg from "pg";
+import { invalidArgument, notFound, type StoreApi } from "@ptykeep/proto";
+import { ENDED_STATES, microsToTimestamp, stateToProto } from "./mapping.js";
+import { readChunkPage, type ChunkRow } from "./sql/chunks.js";
+import { getSession, type SessionRow } from "./sql/sessions.js";
+import { sizeBefore, sizeEventsBetween } from "./sql/size-events.js";
+
+export const HISTORY_TUNING = Object.freeze({
+  /** Rows per page: enough to amortise a round trip over small chunks. */
+  PAGE_ROWS: 256,
+  /** Bytes per page (at least one row): bounds the memory one reader holds. */
+  PAGE_BYTES: 1024 * 1024,
+});
+
+/** Where chunks come from, in seq order. */
+export interface ChunkSource {
+  page(db: pg.Pool, p: { sessionId: string; fromSeq: number; toSeq: number; maxRows: number; maxBytes: number }): Promise<ChunkRow[]>;
+}
+
+export const rawRowsSource: ChunkSource = { page: readChunkPage };
+
+export interface ReplayOptions {
+  pool: pg.Pool;
+  sessionId: string;
+  fromSeq: number;
+  /** 0: up to the newest stored chunk. */
+  toSeq: number;
+  send(message: StoreApi.ReadHistoryResponse): Promise<void>;
+  signal: AbortSignal;
+  source?: ChunkSource;
+}
+
+type EndReason = StoreApi.HistoryEndReason;
+
+export async function replayHistory(opts: ReplayOptions): Promise<void> {
+  const { pool, sessionId, signal } = opts;
+  const source = opts.source ?? rawRowsSource;
+  if (opts.toSeq !== 0 && opts.fromSeq > opts.toSeq) throw invalidArgument(`from_seq ${opts.fromSeq} is after to_seq ${opts.toSeq}`);
+  const session = await getSession(pool, sessionId);
+  if (!session) throw notFound(`session ${sessionId} not found`);
+
+  const firstKept = session.first_kept_seq;
+  const start = opts.fromSeq === 0 ? firstKept : Math.max(opts.fromSeq, firstKept);
+  const upper = opts.toSeq === 0 ? Number.MAX_SAFE_INTEGER : opts.toSeq;
+  const page = (fromSeq: number) =>
+    fromSeq > upper ? Promise.resolve([]) : source.page(pool, { sessionId, fromSeq, toSeq: upper, maxRows: HISTORY_TUNING.PAGE_ROWS, maxBytes: HISTORY_TUNING.PAGE_BYTES });
+
+  // The size in force when chunk `start` was written: every resize that followed an earlier chunk
+  // (at_seq < start, including at_seq 0, "before any output") has taken effect.
+  const size = (await sizeBefore(pool, sessionId, start)) ?? { rows: session.initial_rows, cols: session.initial_cols };
+  let rows = await page(start);
+  const offset = rows[0]?.seq === start ? rows[0].byte_offset : knownOffset(session, start);
+  await opts.send({ start: { fromSeq: start, truncated: opts.fromSeq !== 0 && opts.fromSeq < firstKept, rows: size.rows, cols: size.cols, offset } });
+
+  let next = start;
+  let nextOffset = offset;
+  let reason: EndReason | undefined;
+  while (reason === undefined) {
+    signal.throwIfAborted();
+    if (rows.length === 0) break;
+    const resizes = await sizeEventsBetween(pool, sessionId, rows[0]!.seq, rows[rows.length - 1]!.seq);
+    let r = 0;
+    for (const row of rows) {
+      if (row.seq !== next) {
+        reason = "HISTORY_END_REASON_GAP";
+        break;
+      }
+      await opts.send({ output: { sessionId, seq: row.seq, offset: row.byte_offset, ts: microsToTimestamp(row.ts_us), data: row.data } });
+      next = row.seq + 1;
+      nextOffset = row.byte_offset + row.data.length;
+      while (r < resizes.length && resizes[r]!.at_seq < row.seq) r++;
+      for (; r < resizes.length && resizes[r]!.at_seq === row.seq; r++) {
+        const e = resizes[r]!;
+        await opts.send({ resize: { rows: e.rows, cols: e.cols, atSeq: e.at_seq, ts: microsToTimestamp(e.ts.getTime() * 1000) } });
+      }
+    }
+    if (reason === undefined) rows = await page(next);
+  }
+
+  // Decide how the replay ends on a fresh read of the session: it may have ended meanwhile.
+  const now = (await getSession(pool, sessionId)) ?? session;
+  const last = next - 1;
+  const ended = ENDED_STATES.has(now.state);
+  const reachedFinal = ended && (now.final_seq === null ? reason === undefined && last >= now.durable_seq : last >= now.final_seq);
+  if (reachedFinal && reason === undefined) {
+    await opts.send({
+      exit: {
+        state: stateToProto(now.state),
+        ...(now.exit_code === null ? {} : { exitCode: now.exit_code }),
+        signal: now.exit_signal,
+        finalSeq: now.final_seq ?? last,
+        ts: now.ended_at ? microsToTimestamp(now.ended_at.getTime() * 1000) : null,
+        reason: now.end_reason,
+      },
+    });
+    reason = "HISTORY_END_REASON_COMPLETE";
+  }
+  if (reason === undefined) {
+    if (next > upper) reason = "HISTORY_END_REASON_TO_SEQ";
+    // Nothing more is stored, yet the session ended with more output, or chunks sit beyond the
+    // missing one: a gap, not the end.
+    else if ((ended && now.final_seq !== null && last < now.final_seq) || now.max_seq > last) reason = "HISTORY_END_REASON_GAP";
+    else reason = "HISTORY_END_REASON_CAUGHT_UP";
+  }
+  await opts.send({ end: { reason, lastSeq: last, nextSeq: next, nextOffset } });
+}
+
+/** Byte offset of chunk `seq` when it is not stored: known only at the edges of what is kept. */
+function knownOffset(session: SessionRow, seq: number): number {
+  if (seq === session.durable_seq + 1) return session.durable_bytes;
+  if (seq === session.first_kept_seq) return session.first_kept_offset;
+  return 0;
+}

@@ -1,0 +1,99 @@
+/**
+ * store-service: start it in-process (tests, the dev launcher) or through main.ts.
+ *
+ *   const store = await startStoreService({ config: loadStoreConfig({ DATABASE_URL, STORE_LISTEN: "127.0.0.1:0" }) });
+ *   store.address; // "127.0.0.1:<port>"
+ *   await store.stop();
+ *
+ * Start-up: pool, migrations (under an advisory lock), batch writer, gRPC server with health and
+ * reflection. stop() drains in order: stop accepting calls, stop reading AppendOutput streams,
+ * write and acknowledge what was read, end those streams, let other calls finish until the grace
+ * period ends, then cancel what is left and close the pool.
+ */
+import { STORE_SERVICE_NAME, createLogger, startServer, storeV1, type Logger } from "@ptykeep/proto";
+import { BatchWriter } from "./batch-writer.js";
+import { createPool } from "./db/pool.js";
+import { migrate } from "./db/migrate.js";
+import { storeHandlers, type AppendStream } from "./service.js";
+import type { StoreConfig } from "./config.js";
+
+export { loadStoreConfig, STORE_DEFAULTS, type StoreConfig } from "./config.js";
+
+export interface RunningStore {
+  port: number;
+  /** "127.0.0.1:<port>" (the listen host with the bound port). */
+  address: string;
+  /** Graceful stop, bounded by graceMs (default STORE_SHUTDOWN_GRACE_MS); idempotent. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Share of the grace period given to writing what streams sent before the rest is cancelled. */
+const FLUSH_SHARE_OF_GRACE = 0.8;
+/** pool.end() waits for connections in use; a hung one must not hold the exit. */
+const POOL_CLOSE_TIMEOUT_MS = 2_000;
+
+export async function startStoreService(opts: { config: StoreConfig; log?: Logger }): Promise<RunningStore> {
+  const { config } = opts;
+  const log = opts.log ?? createLogger("store-service");
+  const pool = createPool({
+    databaseUrl: config.databaseUrl,
+    max: config.poolSize,
+    connectTimeoutMs: config.connectTimeoutMs,
+    statementTimeoutMs: config.statementTimeoutMs,
+    log,
+  });
+  try {
+    await migrate(pool, log);
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw err;
+  }
+  const writer = new BatchWriter({
+    pool,
+    log,
+    flushBytes: config.flushBytes,
+    flushMs: config.flushMs,
+    maxPendingBytes: config.maxPendingBytes,
+    seqWindow: config.seqWindow,
+  });
+  const streams = new Set<AppendStream>();
+  const service = storeV1.StoreService.service;
+  let server;
+  try {
+    server = await startServer({
+      address: config.listen,
+      log,
+      services: [{ name: STORE_SERVICE_NAME, definition: service, implementation: storeHandlers({ pool, writer, log, streams }) }],
+    });
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw err;
+  }
+  const host = config.listen.startsWith("unix:") ? config.listen : config.listen.slice(0, config.listen.lastIndexOf(":"));
+  const address = host.startsWith("unix:") ? host : `${host === "0.0.0.0" ? "127.0.0.1" : host === "[::]" ? "[::1]" : host}:${server.port}`;
+  log.info({ address }, "store-service listening");
+
+  let stopping: Promise<void> | undefined;
+  const stop = (graceMs = config.shutdownGraceMs) => {
+    stopping ??= (async () => {
+      const started = Date.now();
+      const flushDeadline = started + graceMs * FLUSH_SHARE_OF_GRACE;
+      // No new calls from here on; calls in flight carry on until the grace period ends.
+      const serverStopped = server.stop(graceMs);
+      // Streams stop reading, their chunks are written and acked, then they end: the senders
+      // resend anything unacked to another replica.
+      const writerClosed = writer.close(flushDeadline);
+      await Promise.race([Promise.all([...streams].map((s) => s.finish())), delay(Math.max(0, flushDeadline - Date.now()))]);
+      await serverStopped;
+      await Promise.race([writerClosed, delay(Math.max(0, started + graceMs - Date.now()))]);
+      await Promise.race([pool.end().catch(() => {}), delay(POOL_CLOSE_TIMEOUT_MS)]);
+      log.info({ ms: Date.now() - started }, "store-service stopped");
+    })();
+    return stopping;
+  };
+  return { port: server.port, address, stop };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,62 @@
+/** Conversions between database rows and contract messages (states, sessions, timestamps). */
+import { dateToTimestamp, type StoreApi } from "@ptykeep/proto";
+import type { SessionRow, SessionStateName } from "./sql/sessions.js";
+
+type ProtoState = StoreApi.SessionState__Output;
+
+const STATE_TO_PROTO: Record<SessionStateName, ProtoState> = {
+  starting: "SESSION_STATE_STARTING",
+  running: "SESSION_STATE_RUNNING",
+  exited: "SESSION_STATE_EXITED",
+  killed: "SESSION_STATE_KILLED",
+  lost: "SESSION_STATE_LOST",
+};
+
+const PROTO_TO_STATE = new Map<string, SessionStateName>(Object.entries(STATE_TO_PROTO).map(([k, v]) => [v, k as SessionStateName]));
+
+export function stateToProto(state: SessionStateName): ProtoState {
+  return STATE_TO_PROTO[state];
+}
+
+/** The database name of a contract state, or undefined for UNSPECIFIED and unknown values. */
+export function stateFromProto(state: string): SessionStateName | undefined {
+  return PROTO_TO_STATE.get(state);
+}
+
+export const ENDED_STATES: ReadonlySet<SessionStateName> = new Set(["exited", "killed", "lost"]);
+
+export function sessionToProto(row: SessionRow): StoreApi.Session {
+  return {
+    sessionId: row.session_id,
+    command: row.command,
+    args: row.args,
+    cwd: row.cwd,
+    ptyNode: row.pty_node,
+    rows: row.rows,
+    cols: row.cols,
+    labels: row.labels,
+    envNames: row.env_names,
+    state: stateToProto(row.state),
+    pid: row.pid,
+    ...(row.exit_code === null ? {} : { exitCode: row.exit_code }),
+    exitSignal: row.exit_signal,
+    endReason: row.end_reason,
+    createdAt: dateToTimestamp(row.created_at),
+    startedAt: dateToTimestamp(row.started_at),
+    endedAt: dateToTimestamp(row.ended_at),
+    durableSeq: row.durable_seq,
+    durableBytes: row.durable_bytes,
+    finalSeq: row.final_seq ?? 0,
+    firstKeptSeq: row.first_kept_seq,
+  };
+}
+
+/** google.protobuf.Timestamp as integer microseconds since the epoch (PostgreSQL's precision). */
+export function timestampToMicros(ts: { seconds: number | string; nanos: number }): number {
+  return Number(ts.seconds) * 1_000_000 + Math.floor(ts.nanos / 1000);
+}
+
+export function microsToTimestamp(us: number): { seconds: number; nanos: number } {
+  const seconds = Math.floor(us / 1_000_000);
+  return { seconds, nanos: (us - seconds * 1_000_000) * 1000 };
+}
