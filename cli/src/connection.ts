@@ -1,0 +1,151 @@
+/**
+ * Where the CLI connects and how: the addresses of both services, and the one place that
+ * builds channel credentials and per-call metadata (TLS and tokens slot in here). Also turns a
+ * gRPC failure into the one line a person reads: which service, which address, what it said.
+ */
+import * as grpc from "@grpc/grpc-js";
+import { createPtyClient, createStoreClient, type PtyServiceClient, type StoreServiceClient } from "@ptykeep/proto";
+import { CliError, EXIT } from "./errors.js";
+
+export const DEFAULT_ADDRESSES = Object.freeze({
+  /** The ports the services listen on by default (see their config). */
+  pty: "127.0.0.1:50051",
+  store: "127.0.0.1:50052",
+});
+
+export const DEADLINES = Object.freeze({
+  /** A unary call to a service on a nearby machine; long enough for a busy database. */
+  UNARY_MS: 10_000,
+  /** Kill waits for SIGHUP, SIGTERM then SIGKILL grace periods and the last output to be stored. */
+  KILL_MS: 60_000,
+});
+
+export interface Endpoints {
+  pty: string;
+  store: string;
+}
+
+export type ServiceName = "pty-service" | "store-service";
+
+/** Flags win over the environment, which wins over the defaults. */
+export function resolveEndpoints(flags: { pty?: string; store?: string }, env: Record<string, string | undefined>): Endpoints {
+  return {
+    pty: flags.pty || env.PTY_ADDR || DEFAULT_ADDRESSES.pty,
+    store: flags.store || env.STORE_ADDR || DEFAULT_ADDRESSES.store,
+  };
+}
+
+/**
+ * A generated unary method. Its last overload is (request, callback): TypeScript infers Req and
+ * Res from the last overload of an overloaded function, so it is listed last here too.
+ */
+export interface UnaryMethod<Req, Res> {
+  (req: Req, metadata: grpc.Metadata, options: grpc.CallOptions, cb: grpc.requestCallback<Res>): grpc.ClientUnaryCall;
+  (req: Req, cb: grpc.requestCallback<Res>): grpc.ClientUnaryCall;
+}
+
+type FullUnaryMethod<Req, Res> = (req: Req, metadata: grpc.Metadata, options: grpc.CallOptions, cb: grpc.requestCallback<Res>) => grpc.ClientUnaryCall;
+
+export class Connection {
+  private pty?: PtyServiceClient;
+  private store?: StoreServiceClient;
+
+  constructor(readonly endpoints: Endpoints) {}
+
+  /** Channel credentials for both services. Plaintext today; TLS will be chosen here. */
+  private credentials(): grpc.ChannelCredentials {
+    return grpc.credentials.createInsecure();
+  }
+
+  /** Metadata sent with every call (an auth token will be added here). */
+  metadata(): grpc.Metadata {
+    return new grpc.Metadata();
+  }
+
+  ptyClient(): PtyServiceClient {
+    this.pty ??= this.open("pty-service", () => createPtyClient(this.endpoints.pty, { credentials: this.credentials() }));
+    return this.pty;
+  }
+
+  storeClient(): StoreServiceClient {
+    this.store ??= this.open("store-service", () => createStoreClient(this.endpoints.store, { credentials: this.credentials() }));
+    return this.store;
+  }
+
+  private open<T>(service: ServiceName, create: () => T): T {
+    try {
+      return create();
+    } catch (err) {
+      throw new CliError(`bad ${service} address ${JSON.stringify(this.address(service))}: ${(err as Error).message}`);
+    }
+  }
+
+  address(service: ServiceName): string {
+    return service === "pty-service" ? this.endpoints.pty : this.endpoints.store;
+  }
+
+  /** A unary call with a deadline; a gRPC failure becomes a CliError naming service and address. */
+  unary<C extends grpc.Client, Req, Res>(
+    service: ServiceName,
+    client: C,
+    method: UnaryMethod<Req, Res>,
+    req: Req,
+    opts: { deadlineMs?: number; sessionId?: string } = {},
+  ): Promise<Res> {
+    return new Promise((resolve, reject) => {
+      (method as FullUnaryMethod<Req, Res>).call(client, req, this.metadata(), { deadline: Date.now() + (opts.deadlineMs ?? DEADLINES.UNARY_MS) }, (err, res) => {
+        if (err) reject(this.explain(err, service, opts.sessionId));
+        else resolve(res!);
+      });
+    });
+  }
+
+  explain(err: unknown, service: ServiceName, sessionId?: string): Error {
+    return explainGrpcError(err, { service, address: this.address(service), sessionId });
+  }
+
+  close(): void {
+    this.pty?.close();
+    this.store?.close();
+  }
+}
+
+export function isGrpcError(err: unknown): err is grpc.ServiceError {
+  return err instanceof Error && typeof (err as { code?: unknown }).code === "number" && "details" in err;
+}
+
+export function grpcCode(err: unknown): grpc.status | undefined {
+  return isGrpcError(err) ? err.code : undefined;
+}
+
+/** Messages grpc-js gives when no connection could be made at all (as opposed to a server's answer). */
+const CONNECT_FAILURE = /No connection established|ECONNREFUSED|Failed to connect|Name resolution failed|ENOTFOUND|EHOSTUNREACH|connection attempt timed out/i;
+
+/**
+ * grpc-js nests the cause of a failed connection in repeated prefixes ("round_robin: No
+ * connection established. Last error: ... Resolution note: "); keep the cause itself.
+ */
+function tidyDetails(details: string): string {
+  const cause = /Error: (connect \w+ [^\s.]+(?:\.\d+)*:\d+|getaddrinfo \w+ \S+)/.exec(details);
+  if (cause) return cause[1]!;
+  return details.replace(/^round_robin: /, "").replace(/(No connection established\. Last error: )+/, "").replace(/\s*Resolution note:\s*$/, "").trim();
+}
+
+export function explainGrpcError(err: unknown, ctx: { service: ServiceName; address: string; sessionId?: string }): Error {
+  if (!isGrpcError(err)) return err instanceof Error ? err : new Error(String(err));
+  const codeName = grpc.status[err.code] ?? String(err.code);
+  const details = tidyDetails(err.details || err.message);
+  const where = `${ctx.service} at ${ctx.address}`;
+  const fail = (message: string) => new CliError(message, EXIT.FAILURE, err.code);
+  switch (err.code) {
+    case grpc.status.UNAVAILABLE:
+      return fail(CONNECT_FAILURE.test(details) ? `cannot reach ${where} (${codeName}: ${details})` : `${where} is unavailable (${codeName}: ${details})`);
+    case grpc.status.DEADLINE_EXCEEDED:
+      return fail(`${where} did not answer in time (${codeName}: ${details})`);
+    case grpc.status.NOT_FOUND:
+      if (ctx.sessionId) return fail(ctx.service === "pty-service" ? `session ${ctx.sessionId} not found on ${where}` : `session ${ctx.sessionId} not found`);
+      return fail(`${where}: ${details}`);
+    default:
+      return fail(`${where}: ${details} (${codeName})`);
+  }
+}
