@@ -103,8 +103,11 @@ interface SessionOutcome {
   durableSeq: number | undefined;
   /** Links that sent chunks the flush kept or found already stored: they get the ack. */
   ackTo: Set<Link>;
-  /** The first rejected chunk per link. */
-  rejections: Map<Link, ChunkRejection>;
+  /**
+   * Per link, the first rejected chunk of each kind: a sender learns every reason its chunks were
+   * refused without one response per refused chunk (a deleted session may have thousands queued).
+   */
+  rejections: Map<Link, Map<Code, ChunkRejection>>;
 }
 
 export class BatchWriter {
@@ -242,7 +245,9 @@ export class BatchWriter {
   private plan(sessionId: string, chunks: Pending[], state: WriteState | undefined) {
     const outcome: SessionOutcome = { durableSeq: state?.durable_seq, ackTo: new Set(), rejections: new Map() };
     const reject = (c: Pending, code: Code, message: string) => {
-      if (!outcome.rejections.has(c.link)) outcome.rejections.set(c.link, { code, message, seq: c.seq });
+      let byCode = outcome.rejections.get(c.link);
+      if (!byCode) outcome.rejections.set(c.link, (byCode = new Map()));
+      if (!byCode.has(code)) byCode.set(code, { code, message, seq: c.seq });
     };
     if (!state) {
       for (const c of chunks) reject(c, Code.NOT_FOUND, `session ${sessionId} does not exist (never registered, or deleted)`);
@@ -313,7 +318,9 @@ export class BatchWriter {
   private deliver(batch: Pending[], outcomes: Map<string, SessionOutcome> | undefined): void {
     if (outcomes) {
       for (const [sessionId, o] of outcomes) {
-        for (const [link, rejection] of o.rejections) if (link.attached) link.sink.reject(sessionId, rejection);
+        for (const [link, byCode] of o.rejections) {
+          if (link.attached) for (const rejection of byCode.values()) link.sink.reject(sessionId, rejection);
+        }
         if (o.durableSeq === undefined) continue;
         for (const link of o.ackTo) if (link.attached) link.sink.ack(sessionId, o.durableSeq);
       }
