@@ -1,0 +1,273 @@
+/**
+ * Attach: a session's output from from_seq — replayed history, then live — with no gap and no
+ * duplicate at the seam.
+ *
+ * The viewer subscribes to live events first and takes the actor's memory snapshot in the same
+ * step, so nothing can slip between the two. What memory no longer holds comes from the store's
+ * ReadHistory (up to the first seq memory holds), then memory, then the live events queued
+ * meanwhile, de-duplicated by seq. Resize events come from the actor's log at their positions
+ * (right after chunk at_seq); the store's are used only for what that log has forgotten.
+ *
+ * A viewer never slows the program: its live queue is bounded, and a viewer that falls further
+ * behind is ended with RESOURCE_EXHAUSTED naming the seq to resume from.
+ */
+import * as grpc from "@grpc/grpc-js";
+import { call as unaryCall, Code, notFound, resourceExhausted, ServiceError, toTimestamp, writeMessage, type CallContext, type Logger, type PtyApi, type StoreApi, type StoreServiceClient } from "@ptykeep/proto";
+import type { LiveEvent, MemorySnapshot, SessionActor, SessionEnd, SizeChange, Subscriber } from "./session-actor.js";
+import { SessionActor as Actor } from "./session-actor.js";
+import type { SessionRegistry } from "./session-registry.js";
+import type { OutputChunk } from "./store-link.js";
+
+/** Bytes a queued non-output event is counted as in a viewer's budget. */
+const EVENT_OVERHEAD_BYTES = 64;
+
+export interface AttachDeps {
+  registry: SessionRegistry;
+  store: StoreServiceClient;
+  maxViewers: number;
+  viewerBufferBytes: number;
+  log: Logger;
+}
+
+type AttachCall = grpc.ServerWritableStream<PtyApi.AttachRequest__Output, PtyApi.AttachResponse>;
+
+/** One live viewer's bounded queue. */
+class Viewer implements Subscriber {
+  queue: LiveEvent[] = [];
+  private queuedBytes = 0;
+  overflowed = false;
+  private wakeUp: (() => void) | undefined;
+
+  constructor(private readonly limitBytes: number) {}
+
+  deliver(event: LiveEvent): void {
+    if (this.overflowed) return;
+    this.queue.push(event);
+    this.queuedBytes += event.kind === "output" ? event.chunk.data.length + EVENT_OVERHEAD_BYTES : EVENT_OVERHEAD_BYTES;
+    // An exit always fits: it ends the stream and frees everything.
+    if (this.queuedBytes > this.limitBytes && event.kind !== "exit") {
+      this.overflowed = true;
+      this.queue = [];
+      this.queuedBytes = 0;
+    }
+    this.wake();
+  }
+
+  take(): LiveEvent | undefined {
+    const event = this.queue.shift();
+    if (event) this.queuedBytes -= event.kind === "output" ? event.chunk.data.length + EVENT_OVERHEAD_BYTES : EVENT_OVERHEAD_BYTES;
+    return event;
+  }
+
+  wait(signal: AbortSignal): Promise<void> {
+    if (this.queue.length > 0 || this.overflowed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        signal.removeEventListener("abort", done);
+        this.wakeUp = undefined;
+        resolve();
+      };
+      this.wakeUp = done;
+      signal.addEventListener("abort", done, { once: true });
+    });
+  }
+
+  private wake(): void {
+    this.wakeUp?.();
+  }
+}
+
+/** Writes events to the call in order, keeping the cursor (next seq to send) and the size. */
+class Emitter {
+  next = 1;
+  private lastChangeNo = 0;
+
+  constructor(
+    private readonly call: AttachCall,
+    private readonly signal: AbortSignal,
+    private readonly sessionId: string,
+  ) {}
+
+  start(start: StoreApi.HistoryStart): Promise<void> {
+    this.next = Number(start.fromSeq);
+    return this.send({ start });
+  }
+
+  async output(chunk: OutputChunk): Promise<void> {
+    if (chunk.seq < this.next) return; // already sent (seam between history, memory and live)
+    if (chunk.seq > this.next) throw new ServiceError(Code.DATA_LOSS, `session ${this.sessionId}: output seq ${this.next} is missing (next available is ${chunk.seq})`);
+    this.next = chunk.seq + 1;
+    await this.send({ output: { sessionId: this.sessionId, seq: chunk.seq, offset: chunk.offset, ts: toTimestamp(chunk.ts), data: chunk.data } });
+  }
+
+  async resize(change: SizeChange): Promise<void> {
+    if (change.changeNo <= this.lastChangeNo) return;
+    this.lastChangeNo = change.changeNo;
+    await this.send({ resize: { rows: change.rows, cols: change.cols, atSeq: change.atSeq, ts: toTimestamp(change.ts) } });
+  }
+
+  /** A resize the actor's log no longer has, passed through from the store. */
+  storeResize(resize: StoreApi.SizeChange__Output): Promise<void> {
+    return this.send({ resize });
+  }
+
+  exit(end: SessionEnd): Promise<void> {
+    return this.send({ exit: Actor.exitMessage(end) });
+  }
+
+  send(message: PtyApi.AttachResponse): Promise<void> {
+    return writeMessage(this.call, message, this.signal);
+  }
+}
+
+export async function attach(req: PtyApi.AttachRequest__Output, call: AttachCall, ctx: CallContext, deps: AttachDeps, sessionId: string): Promise<void> {
+  const actor = deps.registry.get(sessionId);
+  if (!actor) return replayFromStore(req, call, ctx, deps, sessionId);
+  if (actor.viewerCount >= deps.maxViewers) {
+    throw resourceExhausted(`session ${sessionId} already has ${actor.viewerCount} viewers, the limit (PTY_MAX_VIEWERS)`);
+  }
+  const viewer = new Viewer(deps.viewerBufferBytes);
+  // Cut the bytes read so far into a chunk so that the snapshot's live edge is current.
+  actor.flushNow();
+  const snap = actor.subscribe(viewer);
+  try {
+    await serve(req, call, ctx, deps, actor, viewer, snap);
+  } finally {
+    actor.unsubscribe(viewer);
+  }
+}
+
+async function serve(req: PtyApi.AttachRequest__Output, call: AttachCall, ctx: CallContext, deps: AttachDeps, actor: SessionActor, viewer: Viewer, snap: MemorySnapshot): Promise<void> {
+  const emit = new Emitter(call, ctx.signal, actor.id);
+  const liveEdge = snap.lastSeq + 1;
+  let from = req.liveOnly ? liveEdge : req.fromSeq;
+  if (from > liveEdge) throw new ServiceError(Code.OUT_OF_RANGE, `from_seq ${from} is beyond the newest output of session ${actor.id} (last seq ${snap.lastSeq}); attach from ${liveEdge} or with live_only`);
+  if (from === 0 && snap.firstSeq === 1) from = 1;
+
+  const resizesAfter = (seq: number) => snap.resizes.filter((r) => r.atSeq === seq);
+  const sizeAt = (seq: number) => {
+    let size = snap.initialSize;
+    for (const r of snap.resizes) if (r.atSeq < seq) size = r;
+    return { rows: size.rows, cols: size.cols };
+  };
+
+  if (from === 0 || from < snap.firstSeq) {
+    // Older than memory: the store has it (everything before the first held seq is durable).
+    await replayStoreRange(emit, deps, ctx, actor.id, from, snap, sizeAt);
+  } else {
+    const offset = from <= snap.lastSeq ? snap.chunks[from - snap.firstSeq]!.offset : snap.nextOffset;
+    await emit.start({ fromSeq: from, truncated: false, ...sizeAt(from), offset });
+    // Resizes at from-1 or earlier are in the start size; later ones follow their chunk.
+  }
+
+  // Memory, from wherever the replay reached.
+  for (const chunk of snap.chunks) {
+    if (chunk.seq < emit.next) continue;
+    await emit.output(chunk);
+    for (const r of resizesAfter(chunk.seq)) await emit.resize(r);
+  }
+  // Resizes after the last chunk (or before any output) that happened before the snapshot.
+  for (const r of snap.resizes) if (r.atSeq >= emit.next - 1 && r.atSeq >= from) await emit.resize(r);
+  if (snap.end) {
+    await emit.exit(snap.end);
+    return;
+  }
+
+  // Live.
+  for (;;) {
+    await viewer.wait(ctx.signal);
+    if (ctx.signal.aborted) return;
+    if (viewer.overflowed) {
+      throw resourceExhausted(`viewer fell more than ${deps.viewerBufferBytes} bytes behind session ${actor.id} (PTY_VIEWER_BUFFER_BYTES); resume with from_seq=${emit.next}`);
+    }
+    for (let event = viewer.take(); event; event = viewer.take()) {
+      if (event.kind === "output") await emit.output(event.chunk);
+      else if (event.kind === "resize") await emit.resize(event.change);
+      else {
+        await emit.exit(event.end);
+        return;
+      }
+      if (viewer.overflowed) break;
+    }
+  }
+}
+
+/** Replays [from, snap.firstSeq - 1] from the store, sending the start message first. */
+async function replayStoreRange(
+  emit: Emitter,
+  deps: AttachDeps,
+  ctx: CallContext,
+  sessionId: string,
+  from: number,
+  snap: MemorySnapshot,
+  sizeAt: (seq: number) => { rows: number; cols: number },
+): Promise<void> {
+  const toSeq = snap.firstSeq - 1;
+  if (toSeq < 1) {
+    await emit.start({ fromSeq: 1, truncated: false, ...sizeAt(1), offset: 0 });
+    return;
+  }
+  const history = deps.store.readHistory({ sessionId, fromSeq: from, toSeq });
+  const cancel = () => history.cancel();
+  ctx.signal.addEventListener("abort", cancel, { once: true });
+  let reached = from === 0 ? 0 : from - 1;
+  try {
+    for await (const msg of history as AsyncIterable<StoreApi.ReadHistoryResponse__Output>) {
+      if (msg.start) {
+        const s = msg.start;
+        const size = s.fromSeq < snap.resizeFloor ? { rows: s.rows, cols: s.cols } : sizeAt(s.fromSeq);
+        await emit.start({ fromSeq: s.fromSeq, truncated: s.truncated, ...size, offset: s.offset });
+      } else if (msg.output) {
+        const c = msg.output;
+        await emit.output({ seq: c.seq, offset: c.offset, ts: tsMs(c.ts), data: c.data });
+        reached = c.seq;
+        for (const r of snap.resizes) if (r.atSeq === c.seq) await emit.resize(r);
+      } else if (msg.resize) {
+        if (msg.resize.atSeq < snap.resizeFloor) await emit.storeResize(msg.resize);
+      } else if (msg.end) {
+        reached = Math.max(reached, msg.end.lastSeq);
+      }
+    }
+  } catch (err) {
+    if (ctx.signal.aborted) return;
+    const code = (err as { code?: number }).code;
+    const details = (err as { details?: string }).details ?? String(err);
+    if (code === Code.NOT_FOUND) throw notFound(`the history of session ${sessionId} is no longer in the store`);
+    throw new ServiceError(Code.UNAVAILABLE, `cannot replay session ${sessionId} from seq ${from}: the store is unavailable (${details}); retry, or attach with live_only`);
+  } finally {
+    ctx.signal.removeEventListener("abort", cancel);
+  }
+  if (reached < toSeq) throw new ServiceError(Code.DATA_LOSS, `session ${sessionId}: the store's history stops at seq ${reached}, before ${toSeq + 1} where memory starts`);
+}
+
+/** Attach to a session this node does not host: replay what the store has, then end. */
+async function replayFromStore(req: PtyApi.AttachRequest__Output, call: AttachCall, ctx: CallContext, deps: AttachDeps, sessionId: string): Promise<void> {
+  if (req.liveOnly) throw notFound(`session ${sessionId} is not hosted by this pty-service: no live output here`);
+  // Ask first, so that an unknown id is NOT_FOUND rather than an empty replay.
+  await unaryCall(deps.store, deps.store.getSession, { sessionId }, { deadlineMs: 5_000, signal: ctx.signal }).catch((err: { code?: number; details?: string }) => {
+    if (err.code === Code.NOT_FOUND) throw notFound(`session ${sessionId} is unknown to this pty-service and to the store`);
+    throw new ServiceError(Code.UNAVAILABLE, `session ${sessionId} is not hosted here and the store is unavailable: ${err.details ?? String(err)}`);
+  });
+  const history = deps.store.readHistory({ sessionId, fromSeq: req.fromSeq, toSeq: 0 });
+  const cancel = () => history.cancel();
+  ctx.signal.addEventListener("abort", cancel, { once: true });
+  try {
+    for await (const msg of history as AsyncIterable<StoreApi.ReadHistoryResponse__Output>) {
+      if (msg.start) await writeMessage(call, { start: msg.start }, ctx.signal);
+      else if (msg.output) await writeMessage(call, { output: msg.output }, ctx.signal);
+      else if (msg.resize) await writeMessage(call, { resize: msg.resize }, ctx.signal);
+      else if (msg.exit) await writeMessage(call, { exit: msg.exit }, ctx.signal);
+    }
+  } catch (err) {
+    if (ctx.signal.aborted) return;
+    if (err instanceof ServiceError) throw err;
+    const e = err as { code?: number; details?: string };
+    throw new ServiceError(e.code === Code.NOT_FOUND ? Code.NOT_FOUND : Code.UNAVAILABLE, `replay of session ${sessionId} from the store failed: ${e.details ?? String(err)}`);
+  } finally {
+    ctx.signal.removeEventListener("abort", cancel);
+  }
+}
+
+function tsMs(ts: { seconds: number | string; nanos: number } | null): number {
+  return ts ? Number(ts.seconds) * 1000 + Math.floor(ts.nanos / 1e6) : 0;
+}

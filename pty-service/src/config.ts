@@ -1,0 +1,118 @@
+/**
+ * pty-service configuration: read once from the environment, validated, frozen, passed down.
+ * A bad value stops start-up with a ConfigError naming the variable.
+ *
+ * Tuning numbers that are not worth a variable live in TUNING below, each with its reason.
+ */
+import os from "node:os";
+import path from "node:path";
+import { ConfigError, envInt, envListenAddress, envString } from "@ptykeep/proto";
+
+/** Fixed tuning numbers of the pty-service (not configurable), each with the reason for its value. */
+export const TUNING = Object.freeze({
+  /**
+   * PTY reads are ~4 KB; gRPC and the store cost per message, so reads are gathered into one
+   * chunk for up to this long. Small enough that a keystroke's echo still feels instant.
+   */
+  COALESCE_DELAY_MS: 3,
+  /** …or until this many bytes are gathered (64 KB messages reach ~330 MB/s on loopback). */
+  COALESCE_BYTES: 64 * 1024,
+  /** Default terminal size when a Spawn leaves rows/cols at 0 (the classic VT100 screen). */
+  DEFAULT_ROWS: 24,
+  DEFAULT_COLS: 80,
+  /** TERM given to programs unless the caller sets one: what modern terminal emulators speak. */
+  DEFAULT_TERM: "xterm-256color",
+  /**
+   * At exit, output still in the kernel's PTY buffer is read synchronously; a background process
+   * that keeps writing after the program ended could make that loop endless, so it stops here.
+   */
+  EXIT_DRAIN_MAX_BYTES: 4 * 1024 * 1024,
+  /** Deadline of one lifecycle call to the store (RegisterSession, MarkRunning, ...). */
+  STORE_CALL_DEADLINE_MS: 5_000,
+  /**
+   * Spawn first tries to register the session; if the store does not answer this fast it spawns
+   * anyway and registers in the background, so a store outage never blocks opening a terminal.
+   */
+  SPAWN_REGISTER_WAIT_MS: 2_000,
+  /** Reconnect and retry backoff towards the store: first delay, cap (jittered). */
+  STORE_RETRY_INITIAL_MS: 100,
+  STORE_RETRY_MAX_MS: 3_000,
+  /**
+   * After a session ended, its ring shrinks to this: enough for a viewer that attaches right
+   * after the exit, without a few thousand ended sessions holding a full ring each.
+   */
+  ENDED_RING_BYTES: 64 * 1024,
+  /** Resize events kept in memory per session for replay (each is a few numbers). */
+  MAX_RESIZE_LOG: 10_000,
+  /** Ended sessions remembered for CheckLiveness/Attach at most (oldest forgotten first). */
+  MAX_ENDED_SESSIONS: 10_000,
+  /** Kill waits this long at most for the store to confirm the final output and exit record. */
+  KILL_STORE_WAIT_MS: 10_000,
+});
+
+export interface PtyConfig {
+  /** Address the gRPC server binds (loopback by default: this service is a remote shell). */
+  listen: string;
+  /** Store replicas: host:port, a comma list, or a dns: target. */
+  storeAddr: string;
+  /** Address recorded as the session's pty_node; undefined = the bound listen address. */
+  advertise: string | undefined;
+  /** Working directory of programs spawned without a cwd. */
+  defaultCwd: string;
+  /** Sessions running at once; one more is RESOURCE_EXHAUSTED. */
+  maxSessions: number;
+  /** Largest Write; bigger is INVALID_ARGUMENT (the caller splits it). */
+  maxWriteBytes: number;
+  /** Viewers attached to one session at once. */
+  maxViewers: number;
+  /** Kill escalation: SIGHUP, then SIGTERM after this, then SIGKILL after this again. */
+  killGraceMs: number;
+  /** Unacknowledged output of one session above which its PTY is paused… */
+  sessionHighWaterBytes: number;
+  /** …and below which it resumes. */
+  sessionLowWaterBytes: number;
+  /** Unacknowledged output of all sessions together above which every writer is paused. */
+  totalHighWaterBytes: number;
+  /** Recent, already durable output kept in memory per running session for fast Attach. */
+  ringBytes: number;
+  /** Output queued for one viewer beyond which it is cut off (RESOURCE_EXHAUSTED). */
+  viewerBufferBytes: number;
+  /** How long an ended session is still known (CheckLiveness says EXITED, Attach replays). */
+  endedRetentionMs: number;
+  /** Shutdown: how long sessions get to end and be recorded before the server is forced down. */
+  shutdownGraceMs: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+const KIB = 1024;
+const MIB = 1024 * 1024;
+
+export function loadPtyConfig(env: Env = process.env): Readonly<PtyConfig> {
+  const sessionHighWaterBytes = envInt(env, "PTY_SESSION_HIGH_WATER_BYTES", 1 * MIB, { min: 64 * KIB, max: 1024 * MIB });
+  const sessionLowWaterBytes = envInt(env, "PTY_SESSION_LOW_WATER_BYTES", Math.floor(sessionHighWaterBytes / 4), { min: 0, max: 1024 * MIB });
+  if (sessionLowWaterBytes >= sessionHighWaterBytes) {
+    throw new ConfigError(`PTY_SESSION_LOW_WATER_BYTES=${sessionLowWaterBytes} must be below PTY_SESSION_HIGH_WATER_BYTES=${sessionHighWaterBytes}`);
+  }
+  const totalHighWaterBytes = envInt(env, "PTY_TOTAL_HIGH_WATER_BYTES", 256 * MIB, { min: sessionHighWaterBytes, max: 64 * 1024 * MIB });
+  const defaultCwd = envString(env, "PTY_DEFAULT_CWD", os.homedir());
+  if (!path.isAbsolute(defaultCwd)) throw new ConfigError(`PTY_DEFAULT_CWD=${JSON.stringify(defaultCwd)} must be an absolute path`);
+  const advertise = envString(env, "PTY_ADVERTISE", "");
+  return Object.freeze({
+    listen: envListenAddress(env, "PTY_LISTEN", "127.0.0.1:50051"),
+    storeAddr: envString(env, "STORE_ADDR", "127.0.0.1:50052"),
+    advertise: advertise === "" ? undefined : advertise,
+    defaultCwd,
+    maxSessions: envInt(env, "PTY_MAX_SESSIONS", 1000, { min: 1, max: 100_000 }),
+    maxWriteBytes: envInt(env, "PTY_MAX_WRITE_BYTES", 1 * MIB, { min: 1, max: 64 * MIB }),
+    maxViewers: envInt(env, "PTY_MAX_VIEWERS", 32, { min: 1, max: 10_000 }),
+    killGraceMs: envInt(env, "PTY_KILL_GRACE_MS", 2_000, { min: 0, max: 600_000 }),
+    sessionHighWaterBytes,
+    sessionLowWaterBytes,
+    totalHighWaterBytes,
+    ringBytes: envInt(env, "PTY_RING_BYTES", 1 * MIB, { min: 0, max: 1024 * MIB }),
+    viewerBufferBytes: envInt(env, "PTY_VIEWER_BUFFER_BYTES", 4 * MIB, { min: 64 * KIB, max: 1024 * MIB }),
+    endedRetentionMs: envInt(env, "PTY_ENDED_RETENTION_MS", 10 * 60_000, { min: 0, max: 7 * 24 * 3600_000 }),
+    shutdownGraceMs: envInt(env, "PTY_SHUTDOWN_GRACE_MS", 10_000, { min: 0, max: 600_000 }),
+  });
+}

@@ -1,0 +1,535 @@
+/**
+ * SessionActor: one terminal session. It alone owns the session's state — the PTY, the output
+ * sequence, the chunks not yet durable (outbox) plus a window of recent durable ones (ring), the
+ * live viewers and the flow-control credit. RPC handlers, node-pty callbacks and store acks only
+ * send it messages, handled one at a time in arrival order (see `send`).
+ *
+ * States: starting (registered, program not started) → running → exited (ended by itself) |
+ * killed (ended by Kill or shutdown). The exit is handled only after the PTY's read side is
+ * drained (PtyProcess guarantees it), the last output is then cut into a chunk and the store is
+ * told MarkExited with that final seq.
+ */
+import { MAX_CHUNK_BYTES, failedPrecondition, type Logger, type PtyApi, type StoreApi, toTimestamp } from "@ptykeep/proto";
+import { TUNING, type PtyConfig } from "./config.js";
+import type { FlowBudget, FlowParticipant } from "./flow-control.js";
+import { PtyProcess, type PtyExit } from "./pty-process.js";
+import { signalName, terminateSession } from "./signals.js";
+import type { ExitRecord, LinkedSession, OutputChunk, SessionChannel } from "./store-link.js";
+
+export type SessionState = "starting" | "running" | "exited" | "killed";
+
+/**
+ * Per-chunk memory besides its bytes (the object, the Buffer header, the timestamp), counted in
+ * flow control so that a stream of one-byte chunks cannot grow memory unbounded either.
+ */
+const CHUNK_OVERHEAD_BYTES = 160;
+
+export interface SessionSpec {
+  id: string;
+  /** As the caller gave it (recorded), and the resolved path that is executed. */
+  command: string;
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+  rows: number;
+  cols: number;
+  labels: Record<string, string>;
+}
+
+export interface SizeChange {
+  rows: number;
+  cols: number;
+  /** Took effect after output chunk atSeq. */
+  atSeq: number;
+  ts: number;
+  changeNo: number;
+}
+
+export interface SessionEnd {
+  state: "exited" | "killed";
+  exitCode: number | undefined;
+  signal: string;
+  finalSeq: number;
+  ts: number;
+  reason: string;
+}
+
+export type LiveEvent = { kind: "output"; chunk: OutputChunk } | { kind: "resize"; change: SizeChange } | { kind: "exit"; end: SessionEnd };
+
+/** A live viewer; `deliver` is called inside the actor and must not throw or block. */
+export interface Subscriber {
+  deliver(event: LiveEvent): void;
+}
+
+/** What an Attach needs from memory, taken at one instant together with the subscription. */
+export interface MemorySnapshot {
+  /** Oldest seq held in memory (lastSeq + 1 when nothing is held). */
+  firstSeq: number;
+  lastSeq: number;
+  /** Byte offset just after the last output byte. */
+  nextOffset: number;
+  chunks: OutputChunk[];
+  initialSize: { rows: number; cols: number };
+  /** Resize events, oldest first; those at atSeq < resizeFloor were forgotten. */
+  resizes: SizeChange[];
+  resizeFloor: number;
+  end: SessionEnd | undefined;
+}
+
+export interface SessionActorOptions {
+  spec: SessionSpec;
+  config: Readonly<PtyConfig>;
+  flow: FlowBudget;
+  log: Logger;
+  /** Called once when the session has ended (exit handled, viewers told). */
+  onEnded?: (actor: SessionActor) => void;
+  clock?: () => number;
+}
+
+type Message =
+  | { type: "data"; data: Buffer }
+  | { type: "flush" }
+  | { type: "exit"; exit: PtyExit }
+  | { type: "durable"; seq: number }
+  | { type: "unrecorded"; reason: string }
+  | { type: "relief" }
+  | { type: "run"; fn: () => void };
+
+export class SessionActor implements LinkedSession, FlowParticipant {
+  readonly id: string;
+  readonly spec: SessionSpec;
+  readonly createdAt: number;
+  private readonly config: Readonly<PtyConfig>;
+  private readonly flow: FlowBudget;
+  private readonly log: Logger;
+  private readonly clock: () => number;
+  private readonly onEndedCallback: ((actor: SessionActor) => void) | undefined;
+
+  private state: SessionState = "starting";
+  private pty: PtyProcess | undefined;
+  private channel: SessionChannel | undefined;
+  private pidValue = 0;
+  private rows: number;
+  private cols: number;
+
+  // Output sequence.
+  private seq = 0;
+  private offset = 0;
+  // Coalescer: reads gathered into the next chunk.
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private pendingTs = 0;
+  private flushTimer: NodeJS.Timeout | undefined;
+
+  // Held chunks (outbox + ring), oldest first, as a deque: chunks[head..] are live.
+  private chunks: OutputChunk[] = [];
+  private head = 0;
+  private heldBytes = 0;
+  private durableSeq = 0;
+  /** Unacknowledged output: bytes only, and bytes plus per-chunk overhead (flow credit). */
+  private unackedData = 0;
+  private unackedAccounted = 0;
+  private paused = false;
+  private ringBudget: number;
+
+  private readonly resizes: SizeChange[] = [];
+  private resizeFloor = 0;
+  private changeNo = 0;
+
+  private readonly subscribers = new Set<Subscriber>();
+  private killRequested = false;
+  private endValue: SessionEnd | undefined;
+  private recorded: Promise<void> = Promise.resolve();
+  private readonly endedWaiters: Array<(end: SessionEnd) => void> = [];
+
+  // Mailbox.
+  private readonly mailbox: Message[] = [];
+  private processing = false;
+
+  constructor(opts: SessionActorOptions) {
+    this.spec = opts.spec;
+    this.id = opts.spec.id;
+    this.config = opts.config;
+    this.flow = opts.flow;
+    this.log = opts.log.child({ sessionId: opts.spec.id });
+    this.clock = opts.clock ?? Date.now;
+    this.onEndedCallback = opts.onEnded;
+    this.createdAt = this.clock();
+    this.rows = opts.spec.rows;
+    this.cols = opts.spec.cols;
+    this.ringBudget = opts.config.ringBytes;
+  }
+
+  // ── queries (read-only, safe from anywhere) ─────────────────────────────────────────────────
+
+  get status(): SessionState {
+    return this.state;
+  }
+
+  get pid(): number {
+    return this.pidValue;
+  }
+
+  get ended(): boolean {
+    return this.endValue !== undefined;
+  }
+
+  get end(): SessionEnd | undefined {
+    return this.endValue;
+  }
+
+  get viewerCount(): number {
+    return this.subscribers.size;
+  }
+
+  /** The store has confirmed the exit record (or will never). */
+  get exitRecorded(): Promise<void> {
+    return this.recorded;
+  }
+
+  /** Resolves when the session has ended. */
+  whenEnded(): Promise<SessionEnd> {
+    if (this.endValue) return Promise.resolve(this.endValue);
+    return new Promise((resolve) => this.endedWaiters.push(resolve));
+  }
+
+  chunkAt(seq: number): OutputChunk | undefined {
+    const first = this.chunks[this.head];
+    if (!first) return undefined;
+    return this.chunks[this.head + (seq - first.seq)];
+  }
+
+  info(): PtyApi.PtySession {
+    return {
+      sessionId: this.id,
+      command: this.spec.command,
+      args: this.spec.args,
+      cwd: this.spec.cwd,
+      pid: this.pidValue,
+      state: STATE_ENUM[this.state],
+      rows: this.rows,
+      cols: this.cols,
+      labels: this.spec.labels,
+      lastSeq: this.seq,
+      durableSeq: this.durableSeq,
+      paused: this.paused,
+      viewers: this.subscribers.size,
+      createdAt: toTimestamp(this.createdAt),
+    };
+  }
+
+  /** Store-facing SessionExit for the recorded end. */
+  static exitMessage(end: SessionEnd): StoreApi.SessionExit {
+    const msg: StoreApi.SessionExit = { state: STATE_ENUM[end.state], signal: end.signal, finalSeq: end.finalSeq, ts: toTimestamp(end.ts), reason: end.reason };
+    if (end.exitCode !== undefined) msg.exitCode = end.exitCode;
+    return msg;
+  }
+
+  // ── commands (through the mailbox) ──────────────────────────────────────────────────────────
+
+  /** Starts the program; the channel must be open (registration queued). Throws if spawn fails. */
+  start(channel: SessionChannel): void {
+    this.channel = channel;
+    this.pty = PtyProcess.spawn({
+      file: this.spec.file,
+      args: this.spec.args,
+      env: this.spec.env,
+      cwd: this.spec.cwd,
+      rows: this.rows,
+      cols: this.cols,
+      onData: (data) => this.send({ type: "data", data }),
+      onExit: (exit) => this.send({ type: "exit", exit }),
+    });
+    this.pidValue = this.pty.pid;
+    this.state = "running";
+    channel.markRunning(this.pidValue);
+    this.log.info({ pid: this.pidValue, command: this.spec.command }, "session started");
+  }
+
+  write(data: Buffer): Promise<void> {
+    return this.ask(() => {
+      this.requireRunning("write to");
+      if (data.length > 0) this.pty!.write(data);
+    });
+  }
+
+  resize(rows: number, cols: number): Promise<void> {
+    return this.ask(() => {
+      this.requireRunning("resize");
+      // The size changes after everything read so far: cut it into a chunk first.
+      this.flushPending();
+      this.pty!.resize(rows, cols);
+      this.rows = rows;
+      this.cols = cols;
+      const change: SizeChange = { rows, cols, atSeq: this.seq, ts: this.clock(), changeNo: ++this.changeNo };
+      this.resizes.push(change);
+      if (this.resizes.length > TUNING.MAX_RESIZE_LOG) this.resizeFloor = this.resizes.shift()!.atSeq + 1;
+      this.channel?.updateSize(change);
+      this.broadcast({ kind: "resize", change });
+    });
+  }
+
+  signal(signal: number): Promise<void> {
+    return this.ask(() => {
+      this.requireRunning("signal");
+      this.pty!.signal(signal);
+    });
+  }
+
+  /**
+   * Ends the program: SIGHUP, SIGTERM, SIGKILL with grace periods, to its process group and to
+   * anything left in its session. Resolves with the end once the program is gone and drained.
+   */
+  kill(): Promise<SessionEnd> {
+    if (this.endValue) return Promise.resolve(this.endValue);
+    if (!this.killRequested && this.pty) {
+      this.killRequested = true;
+      this.log.info("killing session");
+      void terminateSession({ sid: this.pidValue, graceMs: this.config.killGraceMs });
+    }
+    return this.whenEnded();
+  }
+
+  /** Adds a live viewer and returns what memory holds, atomically with the subscription. */
+  subscribe(subscriber: Subscriber): MemorySnapshot {
+    if (!this.endValue) this.subscribers.add(subscriber);
+    const first = this.chunks[this.head];
+    return {
+      firstSeq: first ? first.seq : this.seq + 1,
+      lastSeq: this.seq,
+      nextOffset: this.offset,
+      chunks: this.chunks.slice(this.head),
+      initialSize: { rows: this.spec.rows, cols: this.spec.cols },
+      resizes: [...this.resizes],
+      resizeFloor: this.resizeFloor,
+      end: this.endValue,
+    };
+  }
+
+  unsubscribe(subscriber: Subscriber): void {
+    this.subscribers.delete(subscriber);
+  }
+
+  /** Flushes pending output now (used before a snapshot so that it includes the newest bytes). */
+  flushNow(): void {
+    this.send({ type: "flush" });
+  }
+
+  // LinkedSession / FlowParticipant callbacks from the store link and the flow budget.
+  onDurable(seq: number): void {
+    this.send({ type: "durable", seq });
+  }
+
+  onUnrecorded(reason: string): void {
+    this.send({ type: "unrecorded", reason });
+  }
+
+  onGlobalRelief(): void {
+    this.send({ type: "relief" });
+  }
+
+  // ── mailbox ─────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Messages are handled one at a time, in order; a message sent while one is being handled
+   * (e.g. from inside a callback) waits its turn. Handlers are synchronous; errors are logged,
+   * never thrown out of the loop.
+   */
+  private send(message: Message): void {
+    this.mailbox.push(message);
+    if (this.processing) return;
+    this.processing = true;
+    try {
+      for (let m = this.mailbox.shift(); m; m = this.mailbox.shift()) {
+        try {
+          this.handle(m);
+        } catch (err) {
+          this.log.error({ err, message: m.type }, "session actor failed to handle a message");
+        }
+      }
+    } finally {
+      this.processing = false;
+    }
+  }
+
+  /** Runs fn as a message and returns its outcome. */
+  private ask(fn: () => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.send({
+        type: "run",
+        fn: () => {
+          try {
+            fn();
+            resolve();
+          } catch (err) {
+            reject(err);
+          }
+        },
+      });
+    });
+  }
+
+  private handle(m: Message): void {
+    switch (m.type) {
+      case "data":
+        this.onData(m.data);
+        return;
+      case "flush":
+        this.flushPending();
+        return;
+      case "exit":
+        this.onExit(m.exit);
+        return;
+      case "durable":
+        this.onDurableSeq(m.seq);
+        return;
+      case "unrecorded":
+        this.log.warn({ reason: m.reason }, "output of this session is no longer recorded");
+        return;
+      case "relief":
+        this.maybeResume();
+        return;
+      case "run":
+        m.fn();
+        return;
+    }
+  }
+
+  private requireRunning(what: string): void {
+    if (this.state === "starting") throw failedPrecondition(`session ${this.id} is still starting; retry shortly`);
+    if (this.endValue) {
+      const how = this.endValue.signal ? `was ended by ${this.endValue.signal}` : `exited with code ${this.endValue.exitCode}`;
+      throw failedPrecondition(`cannot ${what} session ${this.id}: its program ${how}`);
+    }
+  }
+
+  // ── output path ─────────────────────────────────────────────────────────────────────────────
+
+  private onData(data: Buffer): void {
+    if (this.pendingBytes === 0) this.pendingTs = this.clock();
+    this.pending.push(data);
+    this.pendingBytes += data.length;
+    if (this.pendingBytes >= TUNING.COALESCE_BYTES) this.flushPending();
+    else this.flushTimer ??= setTimeout(() => this.send({ type: "flush" }), TUNING.COALESCE_DELAY_MS);
+  }
+
+  private flushPending(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.pendingBytes === 0) return;
+    const all = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    for (let at = 0; at < all.length; at += MAX_CHUNK_BYTES) {
+      // Copy: a read buffer may be a view into a larger allocation that should not stay alive.
+      const data = Buffer.from(all.subarray(at, Math.min(all.length, at + MAX_CHUNK_BYTES)));
+      this.appendChunk({ seq: this.seq + 1, offset: this.offset, ts: this.pendingTs, data });
+    }
+  }
+
+  private appendChunk(chunk: OutputChunk): void {
+    this.seq = chunk.seq;
+    this.offset += chunk.data.length;
+    this.chunks.push(chunk);
+    this.heldBytes += chunk.data.length;
+    const accounted = chunk.data.length + CHUNK_OVERHEAD_BYTES;
+    this.unackedData += chunk.data.length;
+    this.unackedAccounted += accounted;
+    this.flow.add(accounted);
+    this.broadcast({ kind: "output", chunk });
+    this.channel?.pushChunk(chunk.seq);
+    if (!this.paused && !this.endValue && this.pty && this.flow.shouldPause(this.unackedAccounted, this)) {
+      this.paused = true;
+      this.pty.pause();
+      this.log.debug({ unacked: this.unackedAccounted }, "paused: the store is behind");
+    }
+  }
+
+  private onDurableSeq(seq: number): void {
+    if (seq <= this.durableSeq) return;
+    // Release credit for the newly durable chunks.
+    let released = 0;
+    for (let s = this.durableSeq + 1; s <= seq; s++) {
+      const chunk = this.chunkAt(s);
+      if (!chunk) continue;
+      released += chunk.data.length + CHUNK_OVERHEAD_BYTES;
+      this.unackedData -= chunk.data.length;
+    }
+    this.durableSeq = seq;
+    this.unackedAccounted -= released;
+    this.flow.release(released);
+    this.trimRing();
+    this.maybeResume();
+  }
+
+  private maybeResume(): void {
+    if (!this.paused || !this.pty) return;
+    if (this.endValue || this.flow.mayResume(this.unackedAccounted, this)) {
+      this.paused = false;
+      this.pty.resume();
+      this.log.debug({ unacked: this.unackedAccounted }, "resumed");
+    }
+  }
+
+  /** Drops the oldest durable chunks beyond the ring budget. Unacknowledged chunks always stay. */
+  private trimRing(): void {
+    let durableHeld = this.heldBytes - this.unackedData;
+    while (this.head < this.chunks.length) {
+      const oldest = this.chunks[this.head]!;
+      if (oldest.seq > this.durableSeq || durableHeld <= this.ringBudget) break;
+      this.chunks[this.head] = undefined as unknown as OutputChunk;
+      this.head++;
+      this.heldBytes -= oldest.data.length;
+      durableHeld -= oldest.data.length;
+    }
+    // Compact the deque once its dead prefix dominates.
+    if (this.head > 1024 && this.head * 2 > this.chunks.length) {
+      this.chunks = this.chunks.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  private broadcast(event: LiveEvent): void {
+    for (const s of this.subscribers) s.deliver(event);
+  }
+
+  // ── exit ────────────────────────────────────────────────────────────────────────────────────
+
+  private onExit(exit: PtyExit): void {
+    // PtyProcess reports the exit after the last byte was delivered: cut it into the final chunk.
+    this.flushPending();
+    const killed = this.killRequested;
+    const signal = exit.signal ? signalName(exit.signal) : "";
+    const end: SessionEnd = {
+      state: killed ? "killed" : "exited",
+      exitCode: exit.exitCode,
+      signal,
+      finalSeq: this.seq,
+      ts: this.clock(),
+      reason: killed ? "killed by request" : signal ? `ended by ${signal}` : `exited with code ${exit.exitCode}`,
+    };
+    this.endValue = end;
+    this.state = end.state;
+    this.log.info({ exitCode: end.exitCode, signal, finalSeq: end.finalSeq, state: end.state }, "session ended");
+    const record: ExitRecord = { exitCode: end.exitCode, signal, finalSeq: end.finalSeq, reason: killed ? "END_REASON_KILLED" : "END_REASON_EXITED" };
+    this.recorded = this.channel ? this.channel.markExited(record) : Promise.resolve();
+    this.broadcast({ kind: "exit", end });
+    this.subscribers.clear();
+    this.flow.forget(this);
+    if (this.paused) this.paused = false;
+    this.ringBudget = Math.min(this.ringBudget, TUNING.ENDED_RING_BYTES);
+    this.trimRing();
+    // The terminal is gone: nothing else of this session may linger (background jobs).
+    if (!killed && this.pidValue > 0) void terminateSession({ sid: this.pidValue, graceMs: this.config.killGraceMs });
+    for (const w of this.endedWaiters.splice(0)) w(end);
+    this.onEndedCallback?.(this);
+  }
+}
+
+const STATE_ENUM = {
+  starting: "SESSION_STATE_STARTING",
+  running: "SESSION_STATE_RUNNING",
+  exited: "SESSION_STATE_EXITED",
+  killed: "SESSION_STATE_KILLED",
+} as const;

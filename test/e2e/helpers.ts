@@ -1,0 +1,188 @@
+/**
+ * End-to-end fixture: a real store-service on a fresh PostgreSQL database and a real
+ * pty-service, both in-process on port 0, with clients and small helpers for the calls the
+ * tests make (spawn, history, attach, waiting on events with bounded deadlines).
+ */
+import { inject } from "vitest";
+import * as grpc from "@grpc/grpc-js";
+import { createHash } from "node:crypto";
+import { call, createPtyClient, createStoreClient, type PtyApi, type PtyServiceClient, type StoreApi, type StoreServiceClient } from "@ptykeep/proto";
+import { createTestDatabase } from "../support/postgres.js";
+import { loadStoreConfig, startStoreService, type RunningStore } from "../../store-service/src/index.js";
+import { loadPtyConfig, startPtyService, type RunningPty } from "../../pty-service/src/index.js";
+
+export const DEADLINE_MS = 15_000;
+
+export interface System {
+  store: RunningStore;
+  pty: RunningPty;
+  storeClient: StoreServiceClient;
+  ptyClient: PtyServiceClient;
+  dbUrl: string;
+  /** Stops the store (e.g. to simulate an outage) and starts it again on the same port. */
+  stopStore(): Promise<void>;
+  startStore(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startSystem(prefix: string, opts: { ptyEnv?: Record<string, string>; storeEnv?: Record<string, string> } = {}): Promise<System> {
+  const db = await createTestDatabase(inject("pgAdminUrl"), prefix);
+  const storeEnv = { DATABASE_URL: db.url, STORE_LISTEN: "127.0.0.1:0", ...opts.storeEnv };
+  let store = await startStoreService({ config: loadStoreConfig(storeEnv) });
+  const storePort = store.port;
+  const pty = await startPtyService({ config: loadPtyConfig({ STORE_ADDR: store.address, PTY_LISTEN: "127.0.0.1:0", PTY_DEFAULT_CWD: "/tmp", ...opts.ptyEnv }) });
+  const storeClient = createStoreClient(store.address);
+  const ptyClient = createPtyClient(pty.address);
+  let storeRunning = true;
+  const system: System = {
+    get store() {
+      return store;
+    },
+    pty,
+    storeClient,
+    ptyClient,
+    dbUrl: db.url,
+    stopStore: async () => {
+      storeRunning = false;
+      await store.stop(1_000);
+    },
+    startStore: async () => {
+      store = await startStoreService({ config: loadStoreConfig({ ...storeEnv, STORE_LISTEN: `127.0.0.1:${storePort}` }) });
+      storeRunning = true;
+    },
+    close: async () => {
+      await pty.stop(5_000);
+      ptyClient.close();
+      storeClient.close();
+      if (storeRunning) await store.stop(2_000);
+      await db.drop();
+    },
+  };
+  return system;
+}
+
+type Method<C> = (req: never, md: grpc.Metadata, opts: grpc.CallOptions, cb: grpc.requestCallback<never>) => grpc.ClientUnaryCall;
+
+export function rpc<Res>(client: grpc.Client, method: string, req: object, deadlineMs = DEADLINE_MS): Promise<Res> {
+  const fn = (client as unknown as Record<string, Method<unknown>>)[method]!;
+  return call(client, fn as never, req as never, { deadlineMs }) as Promise<Res>;
+}
+
+export function spawn(sys: System, req: Partial<PtyApi.SpawnRequest>): Promise<PtyApi.SpawnResponse__Output> {
+  return rpc(sys.ptyClient, "Spawn", { rows: 24, cols: 80, ...req });
+}
+
+/** The status of a failed call; fails the test if the call succeeded. */
+export async function codeOf(p: Promise<unknown>): Promise<{ code: number; details: string }> {
+  try {
+    await p;
+  } catch (err) {
+    const e = err as { code: number; details: string };
+    return { code: e.code, details: e.details };
+  }
+  throw new Error("expected the call to fail");
+}
+
+/** Polls fn until it returns a truthy value, or throws after timeoutMs. */
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = DEADLINE_MS, intervalMs = 20): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+export function getSession(sys: System, sessionId: string): Promise<StoreApi.Session__Output> {
+  return rpc<StoreApi.GetSessionResponse__Output>(sys.storeClient, "GetSession", { sessionId }).then((r) => r.session!);
+}
+
+/** Waits until the store records the session as ended with all of its output durable. */
+export function waitStoredEnd(sys: System, sessionId: string, timeoutMs = DEADLINE_MS): Promise<StoreApi.Session__Output> {
+  return waitFor(
+    `session ${sessionId} ended in the store`,
+    async () => {
+      const s = await getSession(sys, sessionId);
+      return (s.state === "SESSION_STATE_EXITED" || s.state === "SESSION_STATE_KILLED") && s.durableSeq === s.finalSeq ? s : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+export interface History {
+  start: StoreApi.HistoryStart__Output | undefined;
+  chunks: StoreApi.OutputChunk__Output[];
+  resizes: StoreApi.SizeChange__Output[];
+  exit: StoreApi.SessionExit__Output | undefined;
+  end: StoreApi.HistoryEnd__Output | undefined;
+  bytes: Buffer;
+}
+
+export async function readHistory(sys: System, sessionId: string, fromSeq = 0, toSeq = 0): Promise<History> {
+  const h: History = { start: undefined, chunks: [], resizes: [], exit: undefined, end: undefined, bytes: Buffer.alloc(0) };
+  const stream = sys.storeClient.readHistory({ sessionId, fromSeq, toSeq }, { deadline: Date.now() + DEADLINE_MS });
+  for await (const msg of stream as AsyncIterable<StoreApi.ReadHistoryResponse__Output>) {
+    if (msg.start) h.start = msg.start;
+    else if (msg.output) h.chunks.push(msg.output);
+    else if (msg.resize) h.resizes.push(msg.resize);
+    else if (msg.exit) h.exit = msg.exit;
+    else if (msg.end) h.end = msg.end;
+  }
+  h.bytes = Buffer.concat(h.chunks.map((c) => c.data));
+  return h;
+}
+
+export interface AttachRun {
+  events: PtyApi.AttachResponse__Output[];
+  chunks: StoreApi.OutputChunk__Output[];
+  bytes(): Buffer;
+  /** Resolves with the final status (OK when the stream ended after the exit event). */
+  done: Promise<grpc.StatusObject>;
+  call: grpc.ClientReadableStream<PtyApi.AttachResponse__Output>;
+  /** Resolves once the collected output reaches n bytes. */
+  untilBytes(n: number, timeoutMs?: number): Promise<void>;
+}
+
+export function attach(sys: System, req: Partial<PtyApi.AttachRequest>, opts: { paused?: boolean } = {}): AttachRun {
+  const stream = sys.ptyClient.attach({ fromSeq: 0, liveOnly: false, ...req } as PtyApi.AttachRequest);
+  const run: AttachRun = {
+    events: [],
+    chunks: [],
+    bytes: () => Buffer.concat(run.chunks.map((c) => c.data)),
+    call: stream,
+    done: new Promise((resolve) => {
+      stream.on("status", (s: grpc.StatusObject) => resolve(s));
+      stream.on("error", () => {});
+    }),
+    untilBytes: (n, timeoutMs = DEADLINE_MS) => waitFor(`${n} attached bytes`, () => run.chunks.reduce((a, c) => a + c.data.length, 0) >= n, timeoutMs),
+  };
+  stream.on("data", (msg: PtyApi.AttachResponse__Output) => {
+    run.events.push(msg);
+    if (msg.output) run.chunks.push(msg.output);
+  });
+  if (opts.paused) stream.pause();
+  return run;
+}
+
+export function sha256(b: Buffer): string {
+  return createHash("sha256").update(b).digest("hex");
+}
+
+/** Asserts chunks are contiguous (seq +1, offsets adding up) and returns their concatenation. */
+export function contiguous(chunks: StoreApi.OutputChunk__Output[], firstSeq = 1, firstOffset = 0): Buffer {
+  let seq = firstSeq;
+  let offset = firstOffset;
+  for (const c of chunks) {
+    if (c.seq !== seq) throw new Error(`expected seq ${seq}, got ${c.seq}`);
+    if (c.offset !== offset) throw new Error(`seq ${c.seq}: expected offset ${offset}, got ${c.offset}`);
+    seq++;
+    offset += c.data.length;
+  }
+  return Buffer.concat(chunks.map((c) => c.data));
+}
