@@ -171,8 +171,9 @@ export async function attachSession(ctx: Context, p: AttachParams): Promise<numb
           exit = await replayFromStore(ctx, p, lastSeq, out, alt, err as CliError);
           break;
         }
-        // Cut off for being slow (or the stream ended early): continue from our position.
-        if (code !== Code.RESOURCE_EXHAUSTED) throw err;
+        // Cut off for being slow: continue from our position. RESOURCE_EXHAUSTED before any
+        // progress is another limit (too many viewers) and is reported as it is.
+        if (code !== Code.RESOURCE_EXHAUSTED || lastSeq === before) throw err;
       }
       first = false;
       if (detached || exit) break;
