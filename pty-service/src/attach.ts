@@ -37,6 +37,8 @@ class Viewer implements Subscriber {
   private queuedBytes = 0;
   overflowed = false;
   private wakeUp: (() => void) | undefined;
+  /** Fires on overflow, interrupting a write that waits for the viewer to read. */
+  readonly cut = new AbortController();
 
   constructor(private readonly limitBytes: number) {}
 
@@ -49,6 +51,7 @@ class Viewer implements Subscriber {
       this.overflowed = true;
       this.queue = [];
       this.queuedBytes = 0;
+      this.cut.abort(new DOMException("viewer fell behind", "AbortError"));
     }
     this.wake();
   }
@@ -84,7 +87,8 @@ class Emitter {
 
   constructor(
     private readonly call: AttachCall,
-    private readonly signal: AbortSignal,
+    /** The call's signal, also aborted when the viewer is cut off. */
+    readonly signal: AbortSignal,
     private readonly sessionId: string,
   ) {}
 
@@ -130,15 +134,22 @@ export async function attach(req: PtyApi.AttachRequest__Output, call: AttachCall
   // Cut the bytes read so far into a chunk so that the snapshot's live edge is current.
   actor.flushNow();
   const snap = actor.subscribe(viewer);
+  const emit = new Emitter(call, AbortSignal.any([ctx.signal, viewer.cut.signal]), actor.id);
   try {
-    await serve(req, call, ctx, deps, actor, viewer, snap);
+    await serve(req, ctx, deps, actor, viewer, snap, emit);
+  } catch (err) {
+    if (viewer.overflowed && !ctx.signal.aborted) throw overflowError(deps, actor, emit);
+    throw err;
   } finally {
     actor.unsubscribe(viewer);
   }
 }
 
-async function serve(req: PtyApi.AttachRequest__Output, call: AttachCall, ctx: CallContext, deps: AttachDeps, actor: SessionActor, viewer: Viewer, snap: MemorySnapshot): Promise<void> {
-  const emit = new Emitter(call, ctx.signal, actor.id);
+function overflowError(deps: AttachDeps, actor: SessionActor, emit: Emitter): ServiceError {
+  return resourceExhausted(`viewer fell more than ${deps.viewerBufferBytes} bytes behind session ${actor.id} (PTY_VIEWER_BUFFER_BYTES); resume with from_seq=${emit.next}`);
+}
+
+async function serve(req: PtyApi.AttachRequest__Output, ctx: CallContext, deps: AttachDeps, actor: SessionActor, viewer: Viewer, snap: MemorySnapshot, emit: Emitter): Promise<void> {
   const liveEdge = snap.lastSeq + 1;
   let from = req.liveOnly ? liveEdge : req.fromSeq;
   if (from > liveEdge) throw new ServiceError(Code.OUT_OF_RANGE, `from_seq ${from} is beyond the newest output of session ${actor.id} (last seq ${snap.lastSeq}); attach from ${liveEdge} or with live_only`);
@@ -153,7 +164,7 @@ async function serve(req: PtyApi.AttachRequest__Output, call: AttachCall, ctx: C
 
   if (from === 0 || from < snap.firstSeq) {
     // Older than memory: the store has it (everything before the first held seq is durable).
-    await replayStoreRange(emit, deps, ctx, actor.id, from, snap, sizeAt);
+    await replayStoreRange(emit, deps, actor.id, from, snap, sizeAt);
   } else {
     const offset = from <= snap.lastSeq ? snap.chunks[from - snap.firstSeq]!.offset : snap.nextOffset;
     await emit.start({ fromSeq: from, truncated: false, ...sizeAt(from), offset });
@@ -177,9 +188,7 @@ async function serve(req: PtyApi.AttachRequest__Output, call: AttachCall, ctx: C
   for (;;) {
     await viewer.wait(ctx.signal);
     if (ctx.signal.aborted) return;
-    if (viewer.overflowed) {
-      throw resourceExhausted(`viewer fell more than ${deps.viewerBufferBytes} bytes behind session ${actor.id} (PTY_VIEWER_BUFFER_BYTES); resume with from_seq=${emit.next}`);
-    }
+    if (viewer.overflowed) throw overflowError(deps, actor, emit);
     for (let event = viewer.take(); event; event = viewer.take()) {
       if (event.kind === "output") await emit.output(event.chunk);
       else if (event.kind === "resize") await emit.resize(event.change);
@@ -196,7 +205,6 @@ async function serve(req: PtyApi.AttachRequest__Output, call: AttachCall, ctx: C
 async function replayStoreRange(
   emit: Emitter,
   deps: AttachDeps,
-  ctx: CallContext,
   sessionId: string,
   from: number,
   snap: MemorySnapshot,
@@ -209,7 +217,7 @@ async function replayStoreRange(
   }
   const history = deps.store.readHistory({ sessionId, fromSeq: from, toSeq });
   const cancel = () => history.cancel();
-  ctx.signal.addEventListener("abort", cancel, { once: true });
+  emit.signal.addEventListener("abort", cancel, { once: true });
   let reached = from === 0 ? 0 : from - 1;
   try {
     for await (const msg of history as AsyncIterable<StoreApi.ReadHistoryResponse__Output>) {
@@ -229,13 +237,13 @@ async function replayStoreRange(
       }
     }
   } catch (err) {
-    if (ctx.signal.aborted) return;
+    if (emit.signal.aborted) throw err;
     const code = (err as { code?: number }).code;
     const details = (err as { details?: string }).details ?? String(err);
     if (code === Code.NOT_FOUND) throw notFound(`the history of session ${sessionId} is no longer in the store`);
     throw new ServiceError(Code.UNAVAILABLE, `cannot replay session ${sessionId} from seq ${from}: the store is unavailable (${details}); retry, or attach with live_only`);
   } finally {
-    ctx.signal.removeEventListener("abort", cancel);
+    emit.signal.removeEventListener("abort", cancel);
   }
   if (reached < toSeq) throw new ServiceError(Code.DATA_LOSS, `session ${sessionId}: the store's history stops at seq ${reached}, before ${toSeq + 1} where memory starts`);
 }

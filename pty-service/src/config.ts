@@ -6,7 +6,7 @@
  */
 import os from "node:os";
 import path from "node:path";
-import { ConfigError, envInt, envListenAddress, envString } from "@ptykeep/proto";
+import { ConfigError, MAX_CHUNK_BYTES, envInt, envListenAddress, envString } from "@ptykeep/proto";
 
 /** Fixed tuning numbers of the pty-service (not configurable), each with the reason for its value. */
 export const TUNING = Object.freeze({
@@ -111,7 +111,8 @@ export function loadPtyConfig(env: Env = process.env): Readonly<PtyConfig> {
     sessionLowWaterBytes,
     totalHighWaterBytes,
     ringBytes: envInt(env, "PTY_RING_BYTES", 1 * MIB, { min: 0, max: 1024 * MIB }),
-    viewerBufferBytes: envInt(env, "PTY_VIEWER_BUFFER_BYTES", 4 * MIB, { min: 64 * KIB, max: 1024 * MIB }),
+    // At least two of the largest chunks, so that one chunk alone never cuts a viewer off.
+    viewerBufferBytes: envInt(env, "PTY_VIEWER_BUFFER_BYTES", 4 * MIB, { min: 2 * MAX_CHUNK_BYTES, max: 1024 * MIB }),
     endedRetentionMs: envInt(env, "PTY_ENDED_RETENTION_MS", 10 * 60_000, { min: 0, max: 7 * 24 * 3600_000 }),
     shutdownGraceMs: envInt(env, "PTY_SHUTDOWN_GRACE_MS", 10_000, { min: 0, max: 600_000 }),
   });
