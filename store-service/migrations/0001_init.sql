@@ -54,9 +54,7 @@ CREATE TABLE output_chunks (
   data        bytea       NOT NULL,
   PRIMARY KEY (session_id, seq)
 );
--- `data` keeps the default EXTENDED storage on purpose: raw rows are uncompressed terminal output,
--- which PostgreSQL's own TOAST compression (pglz here; the embedded build has no lz4) shrinks
--- several-fold for typical text while incompressible output is stored as is (pglz gives up early).
+-- Storage of `data`: see 0002_output_chunks_external.sql (measured, then changed to EXTERNAL).
 
 CREATE TABLE size_events (
   session_id uuid        NOT NULL,

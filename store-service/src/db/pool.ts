@@ -58,7 +58,7 @@ export function createPool(opts: PoolOptions): pg.Pool {
   return pool;
 }
 
-export type Queryable = pg.Pool | pg.PoolClient;
+export type Queryable = pg.Pool | pg.ClientBase;
 
 /**
  * Runs fn inside BEGIN … COMMIT on one connection; rolls back on any error. A connection that
