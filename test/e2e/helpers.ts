@@ -19,8 +19,8 @@ export interface System {
   storeClient: StoreServiceClient;
   ptyClient: PtyServiceClient;
   dbUrl: string;
-  /** Stops the store (e.g. to simulate an outage) and starts it again on the same port. */
-  stopStore(): Promise<void>;
+  /** Stops the store (graceMs 0: cancels its streams at once, like a crash) and starts it again on the same port. */
+  stopStore(graceMs?: number): Promise<void>;
   startStore(): Promise<void>;
   close(): Promise<void>;
 }
@@ -42,9 +42,9 @@ export async function startSystem(prefix: string, opts: { ptyEnv?: Record<string
     storeClient,
     ptyClient,
     dbUrl: db.url,
-    stopStore: async () => {
+    stopStore: async (graceMs = 1_000) => {
       storeRunning = false;
-      await store.stop(1_000);
+      await store.stop(graceMs);
     },
     startStore: async () => {
       store = await startStoreService({ config: loadStoreConfig({ ...storeEnv, STORE_LISTEN: `127.0.0.1:${storePort}` }) });
