@@ -60,15 +60,17 @@ const ZSTD = {
   // larger one is produced this many bytes per turn, for the same reason.
   decompressSliceBytes: 1024 * 1024,
   // A 4-byte xxhash of the content in every frame: a damaged segment is detected on read
-  // instead of replayed as wrong output. Costs well under 1% of decompression time.
+  // instead of replayed as wrong output. Measured: 0.65 vs 0.60 ms to decode 1 MiB (+9%).
   checksum: true,
-  // Contexts kept warm for reuse. A context owns several MB of match tables at this level and
-  // creating one costs page faults, so keep a few; more concurrent calls create extra ones.
+  // Contexts kept warm for reuse. A context owns about a MB of window and match tables at this
+  // level and filling fresh memory costs page faults here, so keep a few; more concurrent
+  // calls create extra ones, dropped when they finish.
   maxIdleContexts: 4,
 } as const;
 
 const BROTLI = {
-  // Kept for reading and for deployments that cannot build the native zstd binding.
+  // Not the default; kept so the default can move and measured alternatives stay readable.
+  // Quality 6 is where brotli's ratio stops improving much for its speed on terminal output.
   quality: 6,
 } as const;
 
