@@ -1,0 +1,63 @@
+/**
+ * PostgreSQL restarted under a running store: nothing crashes, unary calls answer UNAVAILABLE
+ * meanwhile, and chunks sent during the outage are acknowledged after it and stored exactly once.
+ */
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import pg from "pg";
+import { Code, type StoreApi } from "@ptykeep/proto";
+import { createTestDatabase, startPrivatePostgres, type PostgresServer } from "../support/postgres.js";
+import { AppendStream, chunksOf, codeOf, historyBytes, readHistory, register, startStoreFixture, unaryCall } from "./helpers.js";
+
+let server: PostgresServer;
+let fx: Awaited<ReturnType<typeof startStoreFixture>>;
+
+beforeAll(async () => {
+  server = await startPrivatePostgres();
+  const db = await createTestDatabase(server.adminUrl, "store_pg_restart");
+  // Short connect timeout so calls during the outage fail fast rather than wait.
+  fx = await startStoreFixture("unused", { STORE_PG_CONNECT_TIMEOUT_MS: "1000" }, db.url);
+});
+afterAll(async () => {
+  await fx?.close();
+  await server?.dispose();
+});
+
+describe("PostgreSQL restart with an open AppendOutput stream", () => {
+  it("keeps the stream, acks after the restart, stores every chunk once", async () => {
+    const id = (await register(fx.client)).session!.sessionId;
+    const pieces = Array.from({ length: 60 }, () => randomBytes(1 + Math.floor(Math.random() * 5000)));
+    const reqs = chunksOf(id, pieces);
+    const s = new AppendStream(fx.client);
+    s.write(reqs.slice(0, 20));
+    await s.untilAcked(id, 20);
+
+    await server.stop();
+    // During the outage: chunks are taken but not acknowledged; unary calls say UNAVAILABLE.
+    s.write(reqs.slice(20, 40));
+    const down = await codeOf(unaryCall<StoreApi.GetSessionRequest, unknown>(fx.client, "GetSession", { sessionId: id }));
+    expect(down.code).toBe(Code.UNAVAILABLE);
+    expect(s.acked.get(id)).toBe(20);
+    expect(s.error).toBeUndefined();
+
+    await server.start();
+    // Resend part of the outage's chunks (as a sender that reconnected would), and new ones.
+    s.write(reqs.slice(30, 60));
+    await s.untilAcked(id, 60, 30_000);
+    expect(s.error).toBeUndefined();
+    s.close();
+
+    const events = await readHistory(fx.client, { sessionId: id });
+    expect(historyBytes(events).equals(Buffer.concat(pieces))).toBe(true);
+    const c = new pg.Client({ connectionString: fx.dbUrl });
+    await c.connect();
+    try {
+      const { rows } = await c.query("SELECT count(*)::int AS n, count(DISTINCT seq)::int AS d FROM output_chunks WHERE session_id = $1", [id]);
+      expect(rows[0]).toEqual({ n: 60, d: 60 });
+    } finally {
+      await c.end();
+    }
+    // Unary calls work again.
+    await unaryCall(fx.client, "MarkRunning", { sessionId: id, pid: 99 });
+  });
+});
