@@ -9,7 +9,8 @@ type SessionExit = StoreApi.SessionExit__Output;
 export function describeExit(exit: SessionExit): string {
   const state = stateName(exit.state);
   const how = exit.exitCode !== undefined && exit.exitCode !== null ? `exit code ${exit.exitCode}` : exit.signal ? `signal ${exit.signal}` : "";
-  const reason = exit.reason ? `: ${exit.reason}` : "";
+  // The reason repeats the code or signal when there is one; it matters for lost sessions.
+  const reason = exit.reason && !how ? `: ${exit.reason}` : "";
   return `${state}${how ? ` (${how})` : ""}${reason}`;
 }
 

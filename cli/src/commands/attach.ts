@@ -177,6 +177,14 @@ export async function attachSession(ctx: Context, p: AttachParams): Promise<numb
       }
       first = false;
       if (detached || exit) break;
+      // The stream ended before the session did: this pty-service does not host the session
+      // (it replayed what the store has), or the stream was cut short. The store knows which.
+      const session = await getSession(conn, p.id).catch(() => undefined);
+      if (session && !isLive(session)) {
+        exit = exitFromSession(session);
+        break;
+      }
+      if (session?.ptyNode && session.ptyNode !== conn.endpoints.pty) throw hostedElsewhere(p.id, session.ptyNode);
       idle = lastSeq > before ? 0 : idle + 1;
       if (idle >= ATTACH.MAX_IDLE_REATTACHES) throw new CliError(`the pty-service at ${conn.endpoints.pty} keeps ending the attach stream of ${p.id}; giving up`);
     }
@@ -204,11 +212,8 @@ export async function attachSession(ctx: Context, p: AttachParams): Promise<numb
  */
 async function replayFromStore(ctx: Context, p: AttachParams, lastSeq: number, out: OutputSink, alt: AltScreenTracker, ptyError: CliError): Promise<SessionExit> {
   const session = await getSession(ctx.conn, p.id);
-  const state = stateName(session.state);
-  if (state === "running" || state === "starting") {
-    if (session.ptyNode && session.ptyNode !== ctx.conn.endpoints.pty) {
-      throw new CliError(`session ${p.id} is hosted by the pty-service at ${session.ptyNode}; use --pty ${session.ptyNode}`);
-    }
+  if (isLive(session)) {
+    if (session.ptyNode && session.ptyNode !== ctx.conn.endpoints.pty) throw hostedElsewhere(p.id, session.ptyNode);
     throw ptyError;
   }
   let exit: SessionExit | undefined;
@@ -220,15 +225,27 @@ async function replayFromStore(ctx: Context, p: AttachParams, lastSeq: number, o
       exit = ev.exit;
     }
   }
-  return (
-    exit ?? {
-      state: session.state,
-      exitCode: session.exitCode,
-      signal: session.exitSignal,
-      finalSeq: session.finalSeq,
-      ts: session.endedAt,
-      reason: session.endReason,
-      _exitCode: session._exitCode,
-    }
-  );
+  return exit ?? exitFromSession(session);
+}
+
+function isLive(session: StoreApi.Session__Output): boolean {
+  const state = stateName(session.state);
+  return state === "running" || state === "starting";
+}
+
+function hostedElsewhere(id: string, node: string): CliError {
+  return new CliError(`session ${id} is hosted by the pty-service at ${node}; attach with --pty ${node}`);
+}
+
+/** The exit as the session record tells it (when no exit event came on the stream). */
+function exitFromSession(session: StoreApi.Session__Output): SessionExit {
+  return {
+    state: session.state,
+    exitCode: session.exitCode,
+    signal: session.exitSignal,
+    finalSeq: session.finalSeq,
+    ts: session.endedAt,
+    reason: session.endReason,
+    _exitCode: session._exitCode,
+  };
 }
