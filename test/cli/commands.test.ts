@@ -4,18 +4,25 @@
  * that end when the session does, attach --tail, export of a real terminal session with its
  * resize in place, and `logs | head` ending quietly.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import os from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as grpc from "@grpc/grpc-js";
 import type { StoreApi } from "@ptykeep/proto";
 import { loadPtyConfig, startPtyService, type RunningPty } from "@ptykeep/pty-service";
-import { PTYKEEP_BIN, ROOT, runPtykeep, startStore, storedHistory, type CliResult, type StoreFixture } from "./helpers.js";
+import { PTYKEEP_BIN, ROOT, poll, runPtykeep, startPtykeep, startStore, storedHistory, type BackgroundCli, type StoreFixture } from "./helpers.js";
+
+function background(args: string[]): BackgroundCli {
+  const cli = startPtykeep(args, { env });
+  children.add(cli);
+  void cli.done.then(() => children.delete(cli));
+  return cli;
+}
 
 let fx: StoreFixture;
 let pty: RunningPty;
 let env: Record<string, string>;
-const children = new Set<ChildProcess>();
+const children = new Set<BackgroundCli>();
 
 beforeAll(async () => {
   fx = await startStore("cli_commands");
@@ -24,42 +31,15 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const c of children) c.kill("SIGKILL");
+  for (const c of children) c.kill();
   await pty?.stop(2_000);
   await fx?.close();
 });
-
-/** Starts `ptykeep ARGS` in the background; `done` resolves when it exits. */
-function background(args: string[]): { done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [PTYKEEP_BIN, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  children.add(child);
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  child.stdout!.on("data", (d: Buffer) => out.push(d));
-  child.stderr!.on("data", (d: Buffer) => err.push(d));
-  const done = new Promise<CliResult>((resolve) =>
-    child.on("close", (code) => {
-      children.delete(child);
-      resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() });
-    }),
-  );
-  return { done };
-}
 
 async function getSession(id: string): Promise<StoreApi.Session__Output> {
   return new Promise((resolve, reject) =>
     fx.client.GetSession({ sessionId: id }, new grpc.Metadata(), { deadline: Date.now() + 5_000 }, (e, r) => (e ? reject(e) : resolve(r!.session!))),
   );
-}
-
-async function poll<T>(get: () => Promise<T>, cond: (v: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await get();
-    if (cond(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${String(v).slice(0, 500)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const storedBytes = async (id: string) => Buffer.concat((await storedHistory(fx.client, id)).flatMap((e) => (e.output ? [e.output.data] : [])));

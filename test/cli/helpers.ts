@@ -50,6 +50,36 @@ export function runPtykeep(args: string[], opts: { env?: Record<string, string>;
   });
 }
 
+export interface BackgroundCli {
+  /** Everything written to stdout so far. */
+  stdout(): Buffer;
+  /** Resolves when the process exits. */
+  done: Promise<CliResult>;
+  kill(): void;
+}
+
+/** Starts `ptykeep ARGS` without waiting for it (stdin closed); the caller ends or awaits it. */
+export function startPtykeep(args: string[], opts: { env?: Record<string, string> } = {}): BackgroundCli {
+  const child = spawn(process.execPath, [PTYKEEP_BIN, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? "", ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout.on("data", (d: Buffer) => out.push(d));
+  child.stderr.on("data", (d: Buffer) => err.push(d));
+  const done = new Promise<CliResult>((resolve) => child.on("close", (code) => resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() })));
+  return { stdout: () => Buffer.concat(out), done, kill: () => child.kill("SIGKILL") };
+}
+
+/** Polls `get` until `cond` holds, failing after a bounded time with the last value. */
+export async function poll<T>(get: () => T | Promise<T>, cond: (v: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await get();
+    if (cond(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${String(v).slice(0, 500)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export interface StoreFixture {
   store: RunningStore;
   client: StoreServiceClient;

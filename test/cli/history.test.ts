@@ -5,7 +5,7 @@
  * times, so the exact expectations are known. No pty-service runs: `ls` must not need one.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEAD_ADDRESS, SessionFeeder, runPtykeep, startStore, storedHistory, type StoreFixture } from "./helpers.js";
+import { DEAD_ADDRESS, SessionFeeder, poll, runPtykeep, startPtykeep, startStore, storedHistory, type StoreFixture } from "./helpers.js";
 
 let fx: StoreFixture;
 let env: Record<string, string>;
@@ -97,6 +97,27 @@ describe("ptykeep logs", () => {
     const res = await runPtykeep(["logs", cast.id, "--follow"], { env });
     expect(res.code).toBe(0);
     expect(res.stdout.equals(castBytes)).toBe(true);
+  });
+
+  it("--follow reads from the store when the pty-service cannot be reached, until the session ends", async () => {
+    const s = await new SessionFeeder(fx.client, { command: "sh", args: [], rows: 24, cols: 80 }).start();
+    try {
+      await s.output([{ data: Buffer.from("first\r\n"), tsMs: Date.now() }]);
+      const follow = startPtykeep(["logs", s.id, "--follow"], { env });
+      try {
+        await poll(() => follow.stdout().toString(), (out) => out === "first\r\n", "the stored output");
+        await s.output([{ data: Buffer.from([0xff, 0x0a]), tsMs: Date.now() }]);
+        await poll(() => follow.stdout().length, (n) => n === 9, "the new output");
+        await s.exit(0);
+        const res = await follow.done;
+        expect(res.code).toBe(0);
+        expect(res.stdout.equals(Buffer.from("first\r\n\xff\n", "latin1"))).toBe(true);
+      } finally {
+        follow.kill();
+      }
+    } finally {
+      s.close();
+    }
   });
 });
 

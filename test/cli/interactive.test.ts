@@ -134,3 +134,25 @@ it("runs bash, detaches, reattaches with history and a live prompt, follows resi
   expect(await saveStty("stty-after-exit", 4)).toBe(before);
   expect((await getSession(id)).state).toBe("SESSION_STATE_EXITED");
 });
+
+it("restores the terminal when the viewer is ended by a signal, and the session keeps running", async () => {
+  const before = await saveStty("stty-before-signal", 5);
+  await tmux.type("clear");
+  await tmux.type(`$PTYKEEP run -e PS1='sig$ ' -- bash --norc --noprofile`);
+  const screen = await tmux.waitFor(/^sig\$ $/m, "the prompt of the second session");
+  const id = /attached to ([0-9a-f-]{36})/.exec(screen)![1]!;
+  await tmux.type("printf '\\e[?1000h\\e[?25l'; echo on-$((4*4))");
+  await tmux.waitFor(/^on-16$/m, "the modes command");
+  expect(await tmux.modes()).toMatchObject({ mouse: true, cursorVisible: false });
+
+  const [viewer, ...others] = await tmux.foregroundPids();
+  expect(others).toEqual([]);
+  process.kill(viewer!, "SIGTERM");
+  await tmux.waitFor(new RegExp(`^\\[ptykeep\\] SIGTERM: stopped watching; the session keeps running; reattach with: npx ptykeep attach ${id}\\n(.*\\n)*outer\\$ $`, "m"), "the outer prompt after SIGTERM");
+  await tmux.type("echo rc=$?");
+  await tmux.waitFor(/^rc=143$/m, "exit code 128 + SIGTERM");
+  expect(await tmux.modes()).toMatchObject({ mouse: false, cursorVisible: true });
+  expect(await saveStty("stty-after-signal", 6)).toBe(before);
+  expect((await getSession(id)).state).toBe("SESSION_STATE_RUNNING");
+  expect((await runPtykeep(["kill", id], { env })).code).toBe(0);
+});

@@ -63,6 +63,13 @@ export class Tmux {
     return { mouse: mouse === "1", cursorVisible: cursor === "1", altScreen: alt === "1" };
   }
 
+  /** Pids of the processes the pane's shell started (the command running in the foreground). */
+  async foregroundPids(): Promise<number[]> {
+    const { stdout } = await this.tmux("display-message", "-p", "-t", this.target, "#{pane_pid}");
+    const children = await run("pgrep", ["-P", stdout.trim()]).catch(() => ({ stdout: "" }));
+    return children.stdout.split("\n").filter(Boolean).map(Number);
+  }
+
   async resize(cols: number, rows: number): Promise<void> {
     await this.tmux("resize-window", "-t", this.target, "-x", String(cols), "-y", String(rows));
   }

@@ -89,7 +89,14 @@ export async function attachSession(ctx: Context, p: AttachParams): Promise<numb
   const interactive = isTty(stdin);
   const out = new OutputSink(stdout);
   const alt = new AltScreenTracker();
-  const guard = new TerminalGuard({ stdin, stdout, stderr, raw: interactive, resetSequence: () => (interactive ? terminalResetSequence(alt.active) : "") });
+  const guard = new TerminalGuard({
+    stdin,
+    stdout,
+    stderr,
+    raw: interactive,
+    resetSequence: () => (interactive ? terminalResetSequence(alt.active) : ""),
+    onSignal: (signal) => stderr.write(`${isTty(stderr) ? "\n" : ""}[ptykeep] ${signal}: stopped watching; the session keeps running; reattach with: npx ptykeep attach ${p.id}\n`),
+  });
   // In raw mode "\n" does not return the carriage; notices start on a fresh line.
   const say = (line: string) => stderr.write(isTty(stderr) ? `\r\n[ptykeep] ${line}\r\n` : `[ptykeep] ${line}\n`);
 
