@@ -8,7 +8,7 @@
  * that called setsid() itself has left the terminal for good, like a daemon, and is not ours.
  */
 import { constants } from "node:os";
-import { readdirSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { invalidArgument } from "@ptykeep/proto";
 
@@ -52,12 +52,8 @@ export function processesInSession(sid: number): number[] {
   }
   for (const entry of entries) {
     if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, "latin1");
-    } catch {
-      continue; // exited while we looked
-    }
+    const stat = readProcStat(entry);
+    if (stat === undefined) continue; // exited while we looked
     // Fields after the command name, which may itself contain spaces and parentheses.
     const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     const state = rest[0];
@@ -65,6 +61,25 @@ export function processesInSession(sid: number): number[] {
     if (session === sid && state !== "Z" && state !== "X") found.push(Number(entry));
   }
   return found;
+}
+
+const statBuffer = Buffer.alloc(4096);
+
+/**
+ * /proc/PID/stat in one read (readFileSync costs ~5x more: it stats and reads in a loop, and a
+ * scan reads every process's file).
+ */
+function readProcStat(pid: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(`/proc/${pid}/stat`, "r");
+    const n = readSync(fd, statBuffer, 0, statBuffer.length, 0);
+    return statBuffer.toString("latin1", 0, n);
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 function signalSession(sid: number, signal: number): number {

@@ -14,6 +14,7 @@
  *   becomes "unrecorded": its output is no longer sent and counts as durable at once, so the
  *   program is never blocked waiting for a store that will not take its output.
  */
+import { setMaxListeners } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import * as grpc from "@grpc/grpc-js";
 import { call, ServiceError, toTimestamp, type Logger, type StoreApi, type StoreServiceClient } from "@ptykeep/proto";
@@ -110,6 +111,8 @@ export class StoreLink {
   constructor(opts: StoreLinkOptions) {
     this.client = opts.client;
     this.log = opts.log;
+    // Every call and retry wait in flight listens to this signal: one per session at most.
+    setMaxListeners(0, this.stopController.signal);
   }
 
   /** True while an AppendOutput stream is open. */
