@@ -47,14 +47,22 @@ export const PROGRESS = Object.freeze({
 /** "replaying 12 MiB of 50 MiB (24%)" on one self-overwriting stderr line, TTY only. */
 export class Progress {
   private bytes = 0;
-  private readonly startedAt = Date.now();
+  private readonly startedAt: number;
   private lastDraw = 0;
   private shown = false;
+  private readonly now: () => number;
 
   constructor(
     private readonly stderr: NodeJS.WritableStream,
-    private readonly opts: { enabled: boolean; total: number; label: string },
-  ) {}
+    private readonly opts: { enabled: boolean; total: number; label: string; now?: () => number },
+  ) {
+    this.now = opts.now ?? Date.now;
+    this.startedAt = this.now();
+  }
+
+  get count(): number {
+    return this.bytes;
+  }
 
   static enabledFor(stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): boolean {
     // When stdout is the same terminal, the progress line would be drawn into the replay itself.
@@ -64,7 +72,7 @@ export class Progress {
   add(bytes: number): void {
     this.bytes += bytes;
     if (!this.opts.enabled) return;
-    const now = Date.now();
+    const now = this.now();
     if (now - this.startedAt < PROGRESS.SHOW_AFTER_MS || now - this.lastDraw < PROGRESS.REDRAW_MS) return;
     this.lastDraw = now;
     this.shown = true;

@@ -14,7 +14,7 @@ import { isTty } from "../context.js";
 import { DetachDetector, describeDetachKeys } from "../detach-keys.js";
 import { CliError, EXIT } from "../errors.js";
 import { attach, getSession, readHistory, seqAtOffset, type AttachEvent, type EventStream } from "../history.js";
-import { OutputSink } from "../output.js";
+import { OutputSink, Progress } from "../output.js";
 import { describeExit, exitCodeOf } from "../session-exit.js";
 import { stateName } from "../table.js";
 import { AltScreenTracker, TerminalGuard, terminalResetSequence } from "../terminal.js";
@@ -140,6 +140,11 @@ export async function attachSession(ctx: Context, p: AttachParams): Promise<numb
   };
   const followSize = interactive && !p.readOnly && isTty(stdout);
 
+  // With stdout redirected and stderr on a terminal, show how far the replay has got (up to
+  // the history's size when attach started; live output after that needs no progress).
+  const progressTotal = Progress.enabledFor(stdout, stderr) ? ((await getSession(conn, p.id).catch(() => undefined))?.durableBytes ?? 0) : 0;
+  const progress = new Progress(stderr, { enabled: progressTotal > 0, total: progressTotal, label: "replaying" });
+
   guard.enter();
   try {
     if (interactive) {
@@ -165,6 +170,10 @@ export async function attachSession(ctx: Context, p: AttachParams): Promise<numb
             alt.observe(data);
             await out.write(data);
             lastSeq = seq;
+            if (progress.count < progressTotal) {
+              progress.add(data.length);
+              if (progress.count >= progressTotal) progress.done();
+            }
           } else if (ev.start?.truncated && first) {
             say(`output before seq ${ev.start.fromSeq} was removed by retention`);
           } else if (ev.exit) {
@@ -200,6 +209,7 @@ export async function attachSession(ctx: Context, p: AttachParams): Promise<numb
     stdin.off("data", onKeys);
     if (interactive) stdin.pause();
     stdout.off("resize", sendSize);
+    progress.done();
     guard.restore();
   }
   if (detached) {
