@@ -6,6 +6,7 @@
 import { constants as osConstants } from "node:os";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { isUuid, validate } from "@ptykeep/proto";
+import { DEFAULT_ADDRESSES } from "./connection.js";
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from "./detach-keys.js";
 import { UsageError } from "./errors.js";
 import { interpretEscapes } from "./escapes.js";
@@ -88,6 +89,8 @@ is kept, so you can come back later and see it all.
 Commands:
   run [--label K=V]... [--env K=V]... [--cwd DIR] [-d] -- PROGRAM [ARGS...]
         Start PROGRAM in a new session and attach to it (-d: print its id and return).
+        It gets the local terminal's size and TERM; --cwd is resolved here, default is the
+        pty-service's directory.
   attach ID [--from SEQ | --tail BYTES] [--read-only]
         Replay the session's history, then follow it live and type into it.
   ls [--state STATE]... [--label K=V]... [--json]
@@ -124,9 +127,9 @@ Interactive attach (run, attach):
 
 Addresses:
   --pty ADDR    pty-service (run, attach, kill, write, resize, logs --follow); env PTY_ADDR,
-                default ${"127.0.0.1:50051"}
+                default ${DEFAULT_ADDRESSES.pty}
   --store ADDR  store-service (ls, logs, export; attach when the session has ended); env
-                STORE_ADDR, default ${"127.0.0.1:50052"}. A comma list of replicas or a
+                STORE_ADDR, default ${DEFAULT_ADDRESSES.store}. A comma list of replicas or a
                 dns:/// name is balanced over.
 
 Exit status: 0 on success, 1 when something failed (one line on stderr says what), 2 for a
