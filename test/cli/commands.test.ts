@@ -123,6 +123,18 @@ describe("kill", () => {
   });
 });
 
+describe("failures the pty-service reports", () => {
+  it("an unknown session and a program that cannot start: exit 1, one line", async () => {
+    const unknown = "0192f0c4-5b7e-7c3a-9d2e-4f1a2b3c4d5e";
+    const write = await runPtykeep(["write", unknown, "x"], { env });
+    expect(write.code).toBe(1);
+    expect(write.stderr).toBe(`ptykeep: session ${unknown} not found on pty-service at ${pty.address}\n`);
+    const run = await runPtykeep(["run", "-d", "--", "/no/such/program"], { env });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`^ptykeep: pty-service at ${pty.address.replace(/\./g, "\\.")}: .*/no/such/program.* \\([A-Z_]+\\)\n$`));
+  });
+});
+
 describe("logs into a pipe that closes early", () => {
   it("stops quietly with exit 0", async () => {
     const id = await runDetached(["--", "sh", "-c", "head -c 2000000 /dev/zero | tr '\\0' x"]);

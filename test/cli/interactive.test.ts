@@ -133,6 +133,14 @@ it("runs bash, detaches, reattaches with history and a live prompt, follows resi
   expect(await tmux.modes()).toEqual({ mouse: false, cursorVisible: true, altScreen: false });
   expect(await saveStty("stty-after-exit", 4)).toBe(before);
   expect((await getSession(id)).state).toBe("SESSION_STATE_EXITED");
+
+  // `logs` on a terminal switches off what the output left on; --raw adds nothing.
+  await tmux.type(`clear; $PTYKEEP logs ${id} --raw; echo raw-$((7*7))`);
+  await tmux.waitFor(/^raw-49$/m, "logs --raw");
+  expect(await tmux.modes()).toMatchObject({ mouse: true, cursorVisible: false });
+  await tmux.type(`clear; $PTYKEEP logs ${id}; echo safe-$((8*8))`);
+  await tmux.waitFor(/^safe-64$/m, "logs");
+  expect(await tmux.modes()).toEqual({ mouse: false, cursorVisible: true, altScreen: false });
 });
 
 it("restores the terminal when the viewer is ended by a signal, and the session keeps running", async () => {
