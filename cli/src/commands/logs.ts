@@ -43,8 +43,6 @@ export async function logsCommand(ctx: Context, cmd: { id: string; fromSeq: numb
         progress.add(ev.output.data.length);
       } else if (ev.start?.truncated && nextSeq === cmd.fromSeq) {
         stderr.write(`ptykeep: output before seq ${ev.start.fromSeq} was removed by retention\n`);
-      } else if (ev.exit) {
-        ended = true;
       } else if (ev.end) {
         reason = ev.end.reason;
         nextSeq = ev.end.nextSeq;
@@ -60,8 +58,10 @@ export async function logsCommand(ctx: Context, cmd: { id: string; fromSeq: numb
     if (reason === "HISTORY_END_REASON_COMPLETE") ended = true;
     if (cmd.follow && !ended && !gap && !out.closed) {
       const live = await followLive(ctx, cmd.id, nextSeq, out, alt);
-      if (!live) {
-        // The pty-service is out of reach: the store still gets output from wherever it runs.
+      if (live.lastSeq >= nextSeq) nextSeq = live.lastSeq + 1;
+      if (!live.sawExit) {
+        // The pty-service is out of reach or does not host the session: the store still gets
+        // its output from wherever it runs.
         while (!ended && !gap && !out.closed) {
           await new Promise((r) => setTimeout(r, FOLLOW.POLL_MS));
           reason = await readStored();
@@ -81,9 +81,13 @@ export async function logsCommand(ctx: Context, cmd: { id: string; fromSeq: numb
   return EXIT.OK;
 }
 
-/** Live output from the pty-service from `fromSeq`; false when it cannot serve the session. */
-async function followLive(ctx: Context, id: string, fromSeq: number, out: OutputSink, alt: AltScreenTracker): Promise<boolean> {
+/**
+ * Live output from the pty-service from `fromSeq`, until the session's exit or until that
+ * pty-service cannot serve it (unreachable, or it does not host the session).
+ */
+async function followLive(ctx: Context, id: string, fromSeq: number, out: OutputSink, alt: AltScreenTracker): Promise<{ lastSeq: number; sawExit: boolean }> {
   let lastSeq = fromSeq - 1;
+  let sawExit = false;
   try {
     for await (const ev of attach(ctx.conn, { sessionId: id, fromSeq })) {
       if (out.closed) break;
@@ -91,12 +95,13 @@ async function followLive(ctx: Context, id: string, fromSeq: number, out: Output
         alt.observe(ev.output.data);
         await out.write(ev.output.data);
         lastSeq = ev.output.seq;
+      } else if (ev.exit) {
+        sawExit = true;
       }
     }
-    return true;
   } catch (err) {
     const code = err instanceof CliError ? err.grpcCode : undefined;
-    if (lastSeq < fromSeq && (code === Code.UNAVAILABLE || code === Code.NOT_FOUND)) return false;
-    throw err;
+    if (code !== Code.UNAVAILABLE && code !== Code.NOT_FOUND) throw err;
   }
+  return { lastSeq, sawExit: sawExit || out.closed };
 }
