@@ -83,6 +83,8 @@ class Viewer implements Subscriber {
 /** Writes events to the call in order, keeping the cursor (next seq to send) and the size. */
 class Emitter {
   next = 1;
+  /** Seq the stream started at: resizes before it are folded into the start message. */
+  startSeq = 1;
   private lastChangeNo = 0;
 
   constructor(
@@ -94,6 +96,7 @@ class Emitter {
 
   start(start: StoreApi.HistoryStart): Promise<void> {
     this.next = Number(start.fromSeq);
+    this.startSeq = this.next;
     return this.send({ start });
   }
 
@@ -178,7 +181,7 @@ async function serve(req: PtyApi.AttachRequest__Output, ctx: CallContext, deps: 
     for (const r of resizesAfter(chunk.seq)) await emit.resize(r);
   }
   // Resizes after the last chunk (or before any output) that happened before the snapshot.
-  for (const r of snap.resizes) if (r.atSeq >= emit.next - 1 && r.atSeq >= from) await emit.resize(r);
+  for (const r of snap.resizes) if (r.atSeq >= emit.next - 1 && r.atSeq >= emit.startSeq) await emit.resize(r);
   if (snap.end) {
     await emit.exit(snap.end);
     return;

@@ -1,0 +1,66 @@
+/**
+ * PtyProcess on real PTYs: every byte written just before exit arrives before the exit is
+ * reported — also when reading was paused at that moment — and exit codes and signals are told
+ * apart.
+ */
+import { describe, expect, it } from "vitest";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { PtyProcess, type PtyExit } from "./pty-process.js";
+
+function run(args: string[], opts: { pauseFirst?: boolean } = {}): Promise<{ bytes: Buffer; exit: PtyExit; pty: PtyProcess }> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let exited = false;
+    const pty = PtyProcess.spawn({
+      file: "/bin/sh",
+      args,
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", TERM: "xterm-256color" },
+      cwd: "/tmp",
+      rows: 24,
+      cols: 80,
+      onData: (chunk) => {
+        expect(exited, "no output after the exit").toBe(false);
+        chunks.push(chunk);
+      },
+      onExit: (exit) => {
+        exited = true;
+        resolve({ bytes: Buffer.concat(chunks), exit, pty });
+      },
+    });
+    if (opts.pauseFirst) pty.pause();
+  });
+}
+
+describe("PtyProcess", () => {
+  it("delivers all of the last 64 KiB before reporting the exit, 100 times in a row", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "ptykeep-pty-"));
+    try {
+      const content = randomBytes(64 * 1024);
+      const file = path.join(dir, "64k.bin");
+      writeFileSync(file, content);
+      const short: number[] = [];
+      for (let i = 0; i < 100; i++) {
+        const { bytes, exit } = await run(["-c", 'stty raw -echo; cat "$0"', file]);
+        expect(exit).toEqual({ exitCode: 0, signal: undefined });
+        if (!bytes.equals(content)) short.push(bytes.length);
+      }
+      expect(short).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("delivers output that was waiting while reading was paused when the program exited", async () => {
+    // 3000 bytes fit in the kernel's buffer: the program exits while nothing is being read.
+    const { bytes } = await run(["-c", "stty raw -echo; head -c 3000 /dev/zero | tr '\\0' x"], { pauseFirst: true });
+    expect(bytes.toString()).toBe("x".repeat(3000));
+  });
+
+  it("tells an exit code from a signal", async () => {
+    expect((await run(["-c", "exit 7"])).exit).toEqual({ exitCode: 7, signal: undefined });
+    expect((await run(["-c", "kill -KILL $$"])).exit).toEqual({ exitCode: undefined, signal: 9 });
+  });
+});
