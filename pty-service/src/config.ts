@@ -63,6 +63,11 @@ export interface PtyConfig {
   maxSessions: number;
   /** Largest Write; bigger is INVALID_ARGUMENT (the caller splits it). */
   maxWriteBytes: number;
+  /**
+   * Input written to a program that does not read it waits in memory; past this, Write answers
+   * RESOURCE_EXHAUSTED until the program catches up (a terminal's input is typing, not bulk data).
+   */
+  maxPendingInputBytes: number;
   /** Viewers attached to one session at once. */
   maxViewers: number;
   /** Kill escalation: SIGHUP, then SIGTERM after this, then SIGKILL after this again. */
@@ -105,6 +110,7 @@ export function loadPtyConfig(env: Env = process.env): Readonly<PtyConfig> {
     defaultCwd,
     maxSessions: envInt(env, "PTY_MAX_SESSIONS", 1000, { min: 1, max: 100_000 }),
     maxWriteBytes: envInt(env, "PTY_MAX_WRITE_BYTES", 1 * MIB, { min: 1, max: 64 * MIB }),
+    maxPendingInputBytes: envInt(env, "PTY_MAX_PENDING_INPUT_BYTES", 4 * MIB, { min: 64 * KIB, max: 1024 * MIB }),
     maxViewers: envInt(env, "PTY_MAX_VIEWERS", 32, { min: 1, max: 10_000 }),
     killGraceMs: envInt(env, "PTY_KILL_GRACE_MS", 2_000, { min: 0, max: 600_000 }),
     sessionHighWaterBytes,

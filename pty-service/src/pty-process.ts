@@ -40,10 +40,12 @@ export interface PtyProcessOptions {
   onExit(exit: PtyExit): void;
 }
 
-/** The parts of node-pty's UnixTerminal that are not in its typings but that the drain needs. */
+/** The parts of node-pty's UnixTerminal that are not in its typings but that we need. */
 interface UnixTerminalInternals {
   _socket: Readable;
   _fd: number;
+  /** Input accepted by write() and not yet taken by the kernel (the program is not reading). */
+  _writeStream?: { _writeQueue?: Array<{ buffer: Buffer; offset: number }>; dispose?: () => void };
 }
 
 export class PtyProcess {
@@ -67,6 +69,10 @@ export class PtyProcess {
     this.pty.onData((data) => opts.onData(data as unknown as Buffer));
     this.pty.onExit(({ exitCode, signal }) => {
       this.exited = true;
+      // Input the program never read is dropped now rather than retried against a closed fd.
+      const writer = (this.pty as unknown as UnixTerminalInternals)._writeStream;
+      if (writer?._writeQueue) writer._writeQueue.length = 0;
+      writer?.dispose?.();
       opts.onExit(signal ? { exitCode: undefined, signal } : { exitCode, signal: undefined });
     });
   }
@@ -78,6 +84,14 @@ export class PtyProcess {
 
   write(data: Buffer): void {
     if (!this.exited) this.pty.write(data);
+  }
+
+  /** Input bytes queued because the program does not read them (yet). */
+  pendingInputBytes(): number {
+    const queue = (this.pty as unknown as UnixTerminalInternals)._writeStream?._writeQueue ?? [];
+    let bytes = 0;
+    for (const task of queue) bytes += task.buffer.length - task.offset;
+    return bytes;
   }
 
   resize(rows: number, cols: number): void {

@@ -9,7 +9,7 @@
  * drained (PtyProcess guarantees it), the last output is then cut into a chunk and the store is
  * told MarkExited with that final seq.
  */
-import { MAX_CHUNK_BYTES, failedPrecondition, type Logger, type PtyApi, type StoreApi, toTimestamp } from "@ptykeep/proto";
+import { MAX_CHUNK_BYTES, failedPrecondition, resourceExhausted, type Logger, type PtyApi, type StoreApi, toTimestamp } from "@ptykeep/proto";
 import { TUNING, type PtyConfig } from "./config.js";
 import type { FlowBudget, FlowParticipant } from "./flow-control.js";
 import { PtyProcess, type PtyExit } from "./pty-process.js";
@@ -250,6 +250,10 @@ export class SessionActor implements LinkedSession, FlowParticipant {
   write(data: Buffer): Promise<void> {
     return this.ask(() => {
       this.requireRunning("write to");
+      const waiting = this.pty!.pendingInputBytes();
+      if (waiting + data.length > this.config.maxPendingInputBytes) {
+        throw resourceExhausted(`session ${this.id}: its program is not reading its input (${waiting} bytes are still waiting, PTY_MAX_PENDING_INPUT_BYTES); retry once it has caught up`);
+      }
       if (data.length > 0) this.pty!.write(data);
     });
   }

@@ -61,10 +61,10 @@ export async function startSystem(prefix: string, opts: { ptyEnv?: Record<string
   return system;
 }
 
-type Method<C> = (req: never, md: grpc.Metadata, opts: grpc.CallOptions, cb: grpc.requestCallback<never>) => grpc.ClientUnaryCall;
+type Method = (req: never, md: grpc.Metadata, opts: grpc.CallOptions, cb: grpc.requestCallback<never>) => grpc.ClientUnaryCall;
 
 export function rpc<Res>(client: grpc.Client, method: string, req: object, deadlineMs = DEADLINE_MS): Promise<Res> {
-  const fn = (client as unknown as Record<string, Method<unknown>>)[method]!;
+  const fn = (client as unknown as Record<string, Method>)[method]!;
   return call(client, fn as never, req as never, { deadlineMs }) as Promise<Res>;
 }
 
@@ -160,7 +160,9 @@ export function attach(sys: System, req: Partial<PtyApi.AttachRequest>, opts: { 
       stream.on("status", (s: grpc.StatusObject) => resolve(s));
       stream.on("error", () => {});
     }),
-    untilBytes: (n, timeoutMs = DEADLINE_MS) => waitFor(`${n} attached bytes`, () => run.chunks.reduce((a, c) => a + c.data.length, 0) >= n, timeoutMs),
+    untilBytes: async (n, timeoutMs = DEADLINE_MS) => {
+      await waitFor(`${n} attached bytes`, () => run.chunks.reduce((a, c) => a + c.data.length, 0) >= n, timeoutMs);
+    },
   };
   stream.on("data", (msg: PtyApi.AttachResponse__Output) => {
     run.events.push(msg);

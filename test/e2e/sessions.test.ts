@@ -12,7 +12,7 @@ let sys: System;
 
 beforeAll(async () => {
   sys = await startSystem("e2e_sessions", {
-    ptyEnv: { PTY_MAX_SESSIONS: "4", PTY_MAX_VIEWERS: "2", PTY_MAX_WRITE_BYTES: "1024", PTY_KILL_GRACE_MS: "200" },
+    ptyEnv: { PTY_MAX_SESSIONS: "4", PTY_MAX_VIEWERS: "2", PTY_MAX_WRITE_BYTES: "1024", PTY_KILL_GRACE_MS: "200", PTY_MAX_PENDING_INPUT_BYTES: String(64 * 1024) },
   });
 });
 
@@ -117,6 +117,23 @@ describe("write, resize, signal", () => {
     expect(late.details).toMatch(/exited with code 0/);
     expect((await codeOf(rpc(sys.ptyClient, "Resize", { sessionId, rows: 10, cols: 10 }))).code).toBe(Code.FAILED_PRECONDITION);
     expect((await codeOf(rpc(sys.ptyClient, "Signal", { sessionId, signal: "INT" }))).code).toBe(Code.FAILED_PRECONDITION);
+  });
+
+  it("refuses input a program does not read beyond PTY_MAX_PENDING_INPUT_BYTES", async () => {
+    // Raw mode: the terminal holds unread input instead of discarding it past a full line.
+    const { sessionId } = await spawn(sys, { command: "/bin/sh", args: ["-c", "stty raw -echo; echo ready; sleep 30"] });
+    await waitFor("ready", async () => (await readHistory(sys, sessionId)).bytes.toString().includes("ready"));
+    const kib = Buffer.alloc(1024, "a");
+    let refused: { code: number; details: string } | undefined;
+    for (let i = 0; i < 200 && !refused; i++) {
+      refused = await rpc(sys.ptyClient, "Write", { sessionId, data: kib }).then(
+        () => undefined,
+        (err: { code: number; details: string }) => err,
+      );
+    }
+    expect(refused?.code).toBe(Code.RESOURCE_EXHAUSTED);
+    expect(refused?.details).toMatch(/not reading its input/);
+    await kill(sessionId);
   });
 
   it("sends a named signal to the program's process group", async () => {
