@@ -176,6 +176,20 @@ describe("ReadHistory ranges", () => {
     expect((await codeOf(readHistory(fx.client, { sessionId: uuidv7() }))).code).toBe(Code.NOT_FOUND);
   });
 
+  it("says when the requested start was removed by retention", async () => {
+    const id = (await register(fx.client)).session!.sessionId;
+    await writeChunks(id, ["a", "bb", "ccc", "dddd"].map((s) => Buffer.from(s)));
+    // What retention does: drop the oldest chunks and record where history now starts.
+    await sql.query("DELETE FROM output_chunks WHERE session_id = $1 AND seq < 3", [id]);
+    await sql.query("UPDATE sessions SET first_kept_seq = 3, first_kept_offset = 3 WHERE session_id = $1", [id]);
+    const fromOne = await readHistory(fx.client, { sessionId: id, fromSeq: 1 });
+    expect(fromOne[0]!.start).toMatchObject({ fromSeq: 3, truncated: true, offset: 3 });
+    expect(fromOne.filter((e) => e.output).map((e) => e.output!.data.toString())).toEqual(["ccc", "dddd"]);
+    const oldest = await readHistory(fx.client, { sessionId: id });
+    expect(oldest[0]!.start).toMatchObject({ fromSeq: 3, truncated: false, offset: 3 });
+    expect(historyEnd(oldest)).toMatchObject({ reason: "HISTORY_END_REASON_CAUGHT_UP", lastSeq: 4, nextOffset: 10 });
+  });
+
   it("streams a long history in bounded pages", async () => {
     const id = (await register(fx.client)).session!.sessionId;
     // ~6 MiB in 64 KiB chunks: several pages of PAGE_BYTES.

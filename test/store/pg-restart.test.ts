@@ -60,4 +60,20 @@ describe("PostgreSQL restart with an open AppendOutput stream", () => {
     // Unary calls work again.
     await unaryCall(fx.client, "MarkRunning", { sessionId: id, pid: 99 });
   });
+
+  it("stops in bounded time while PostgreSQL is down with chunks waiting, acking none of them", async () => {
+    const id = (await register(fx.client)).session!.sessionId;
+    const s = new AppendStream(fx.client);
+    await server.stop();
+    try {
+      s.write(chunksOf(id, [Buffer.from("never acked")]));
+      const started = Date.now();
+      await fx.store.stop(2_000);
+      expect(Date.now() - started).toBeLessThan(2_000 + 2_500);
+      await s.until(() => s.ended || s.error !== undefined, "the stream to end");
+      expect(s.acked.get(id)).toBeUndefined();
+    } finally {
+      await server.start();
+    }
+  });
 });

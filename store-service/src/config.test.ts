@@ -1,0 +1,56 @@
+/** loadStoreConfig: defaults, overrides, and start-up errors that name the variable. */
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "@ptykeep/proto";
+import { STORE_DEFAULTS, loadStoreConfig } from "./config.js";
+
+const URL = "postgres://u:p@127.0.0.1:5432/db";
+
+describe("loadStoreConfig", () => {
+  it("applies defaults and freezes the result", () => {
+    const c = loadStoreConfig({ DATABASE_URL: URL });
+    expect(c).toMatchObject({ listen: "127.0.0.1:50052", databaseUrl: URL, flushBytes: STORE_DEFAULTS.FLUSH_BYTES, flushMs: STORE_DEFAULTS.FLUSH_MS, seqWindow: STORE_DEFAULTS.SEQ_WINDOW });
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it("reads every tunable", () => {
+    const c = loadStoreConfig({
+      DATABASE_URL: URL,
+      STORE_LISTEN: "127.0.0.1:0",
+      STORE_FLUSH_BYTES: "65536",
+      STORE_FLUSH_MS: "5",
+      STORE_MAX_PENDING_BYTES: "1048576",
+      STORE_POOL_SIZE: "4",
+      STORE_PG_CONNECT_TIMEOUT_MS: "1000",
+      STORE_PG_STATEMENT_TIMEOUT_MS: "2000",
+      STORE_SHUTDOWN_GRACE_MS: "3000",
+      STORE_SEQ_WINDOW: "10",
+    });
+    expect(c).toEqual({
+      listen: "127.0.0.1:0",
+      databaseUrl: URL,
+      flushBytes: 65536,
+      flushMs: 5,
+      maxPendingBytes: 1048576,
+      poolSize: 4,
+      connectTimeoutMs: 1000,
+      statementTimeoutMs: 2000,
+      shutdownGraceMs: 3000,
+      seqWindow: 10,
+    });
+  });
+
+  const bad: Array<[Record<string, string>, RegExp]> = [
+    [{}, /DATABASE_URL is required/],
+    [{ DATABASE_URL: "mysql://x" }, /DATABASE_URL must be a postgres/],
+    [{ DATABASE_URL: URL, STORE_LISTEN: "nowhere" }, /STORE_LISTEN/],
+    [{ DATABASE_URL: URL, STORE_FLUSH_MS: "soon" }, /STORE_FLUSH_MS="soon" is not an integer/],
+    [{ DATABASE_URL: URL, STORE_POOL_SIZE: "1" }, /STORE_POOL_SIZE=1 is out of range/],
+    [{ DATABASE_URL: URL, STORE_FLUSH_BYTES: "2097152", STORE_MAX_PENDING_BYTES: "1048576" }, /STORE_MAX_PENDING_BYTES=1048576 must be at least STORE_FLUSH_BYTES/],
+  ];
+  for (const [env, message] of bad) {
+    it(`refuses ${JSON.stringify(env)}`, () => {
+      expect(() => loadStoreConfig(env)).toThrow(ConfigError);
+      expect(() => loadStoreConfig(env)).toThrow(message);
+    });
+  }
+});
