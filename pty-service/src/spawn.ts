@@ -14,7 +14,7 @@ import type { FlowBudget } from "./flow-control.js";
 import { checkCwd, resolveProgram } from "./program.js";
 import { SessionActor, type SessionSpec } from "./session-actor.js";
 import type { SessionRegistry } from "./session-registry.js";
-import type { StoreLink } from "./store-link.js";
+import type { SessionChannel, StoreLink } from "./store-link.js";
 
 export interface SpawnDeps {
   config: Readonly<PtyConfig>;
@@ -67,8 +67,9 @@ export async function spawnSession(req: PtyApi.SpawnRequest__Output, deps: Spawn
   const raced = deps.registry.get(id);
   if (raced) return sameSession(raced, { command, args, cwd });
   deps.registry.add(actor);
+  let channel: SessionChannel | undefined;
   try {
-    const channel = await deps.link.open(
+    channel = await deps.link.open(
       actor,
       {
         sessionId: id,
@@ -87,6 +88,8 @@ export async function spawnSession(req: PtyApi.SpawnRequest__Output, deps: Spawn
     actor.start(channel);
   } catch (err) {
     deps.registry.discard(actor);
+    // Registered but never started: close the record so that it does not wait for the reaper.
+    void channel?.markExited({ exitCode: undefined, signal: "", finalSeq: 0, reason: "END_REASON_KILLED" });
     if (err instanceof ServiceError) {
       if (err.code === Code.ALREADY_EXISTS) throw alreadyExists(`session ${id} is already recorded in the store with another command or node: ${err.message}`);
       throw err;
