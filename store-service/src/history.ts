@@ -11,9 +11,10 @@
  * in as a second source that serves the seqs it covers.
  */
 import type pg from "pg";
-import { invalidArgument, notFound, type StoreApi } from "@ptykeep/proto";
+import { invalidArgument, type StoreApi } from "@ptykeep/proto";
 import { ENDED_STATES, microsToTimestamp, stateToProto } from "./mapping.js";
 import { readChunkPage, type ChunkRow } from "./sql/chunks.js";
+import { getOrThrow } from "./sessions.js";
 import { getSession, type SessionRow } from "./sql/sessions.js";
 import { sizeBefore, sizeEventsBetween } from "./sql/size-events.js";
 
@@ -48,8 +49,7 @@ export async function replayHistory(opts: ReplayOptions): Promise<void> {
   const { pool, sessionId, signal } = opts;
   const source = opts.source ?? rawRowsSource;
   if (opts.toSeq !== 0 && opts.fromSeq > opts.toSeq) throw invalidArgument(`from_seq ${opts.fromSeq} is after to_seq ${opts.toSeq}`);
-  const session = await getSession(pool, sessionId);
-  if (!session) throw notFound(`session ${sessionId} not found`);
+  const session = await getOrThrow(pool, sessionId);
 
   const firstKept = session.first_kept_seq;
   const start = opts.fromSeq === 0 ? firstKept : Math.max(opts.fromSeq, firstKept);
