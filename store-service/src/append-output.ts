@@ -23,6 +23,9 @@ export interface AppendOutputDeps {
   streams: Set<AppendStream>;
 }
 
+/** 9999-12-31T23:59:59Z: a bound well inside PostgreSQL's timestamptz range. */
+const MAX_TS_SECONDS = 253_402_300_799;
+
 /** Checks one chunk; a failure means a broken sender and ends the whole stream. */
 function checkChunk(req: StoreApi.AppendOutputRequest__Output): ChunkInsert {
   const c = req.chunk;
@@ -32,6 +35,11 @@ function checkChunk(req: StoreApi.AppendOutputRequest__Output): ChunkInsert {
   if (!Number.isSafeInteger(c.seq) || c.seq < 1) throw invalidArgument(`${where}: seq must be 1 or more`);
   if (!Number.isSafeInteger(c.offset) || c.offset < 0) throw invalidArgument(`${where}: offset must be 0 or more`);
   if (!c.ts) throw invalidArgument(`${where}: ts is required`);
+  // Outside what PostgreSQL's timestamptz holds, the row could never be written and would block
+  // every flush behind it.
+  if (!Number.isSafeInteger(c.ts.seconds) || c.ts.seconds < 0 || c.ts.seconds > MAX_TS_SECONDS || !Number.isInteger(c.ts.nanos) || c.ts.nanos < 0 || c.ts.nanos > 999_999_999) {
+    throw invalidArgument(`${where}: ts must be between 1970-01-01 and 9999-12-31 with nanos 0..999999999`);
+  }
   if (c.data.length > MAX_CHUNK_BYTES) throw invalidArgument(`${where}: data is ${c.data.length} bytes; the limit is ${MAX_CHUNK_BYTES} (split larger reads)`);
   return { sessionId: c.sessionId.toLowerCase(), seq: c.seq, offset: c.offset, tsMicros: timestampToMicros(c.ts), data: c.data };
 }

@@ -174,6 +174,7 @@ describe("malformed chunks end the stream with INVALID_ARGUMENT", () => {
     ["a malformed session id", () => chunk("nope", 1, 0, Buffer.from("x")), /session_id is not a UUID/],
     ["seq 0", (id) => chunk(id, 0, 0, Buffer.from("x")), /seq 0\): seq must be 1 or more/],
     ["a missing timestamp", (id) => ({ chunk: { sessionId: id, seq: 2, offset: 1, data: Buffer.from("x") } }), /ts is required/],
+    ["a timestamp PostgreSQL cannot hold", (id) => ({ chunk: { sessionId: id, seq: 2, offset: 1, ts: { seconds: 1e15, nanos: 0 }, data: Buffer.from("x") } }), /ts must be between/],
     ["data over the limit", (id) => chunk(id, 2, 1, Buffer.alloc(MAX_CHUNK_BYTES + 1)), new RegExp(`data is ${MAX_CHUNK_BYTES + 1} bytes; the limit is ${MAX_CHUNK_BYTES}`)],
     ["no chunk at all", () => ({}), /without a chunk/],
   ];
