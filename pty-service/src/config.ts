@@ -38,12 +38,10 @@ export const TUNING = Object.freeze({
   STORE_RETRY_INITIAL_MS: 100,
   STORE_RETRY_MAX_MS: 3_000,
   /**
-   * After a session ended, its ring shrinks to this: enough for a viewer that attaches right
-   * after the exit, without a few thousand ended sessions holding a full ring each.
+   * Resize events kept in memory per session for replay (each is a few numbers); older ones are
+   * replayed from the store. Plenty for people resizing windows, bounded for a script that loops.
    */
-  ENDED_RING_BYTES: 64 * 1024,
-  /** Resize events kept in memory per session for replay (each is a few numbers). */
-  MAX_RESIZE_LOG: 10_000,
+  MAX_RESIZE_LOG: 1_000,
   /** Ended sessions remembered for CheckLiveness/Attach at most (oldest forgotten first). */
   MAX_ENDED_SESSIONS: 10_000,
   /** Kill waits this long at most for the store to confirm the final output and exit record. */
@@ -78,7 +76,10 @@ export interface PtyConfig {
   sessionLowWaterBytes: number;
   /** Unacknowledged output of all sessions together above which every writer is paused. */
   totalHighWaterBytes: number;
-  /** Recent, already durable output kept in memory per running session for fast Attach. */
+  /**
+   * Recent, already durable output kept in memory per running session for fast Attach (dropped
+   * once an ended session is fully recorded: the store replays it).
+   */
   ringBytes: number;
   /** Output queued for one viewer beyond which it is cut off (RESOURCE_EXHAUSTED). */
   viewerBufferBytes: number;
@@ -116,7 +117,7 @@ export function loadPtyConfig(env: Env = process.env): Readonly<PtyConfig> {
     sessionHighWaterBytes,
     sessionLowWaterBytes,
     totalHighWaterBytes,
-    ringBytes: envInt(env, "PTY_RING_BYTES", 1 * MIB, { min: 0, max: 1024 * MIB }),
+    ringBytes: envInt(env, "PTY_RING_BYTES", 256 * KIB, { min: 0, max: 1024 * MIB }),
     // At least two of the largest chunks, so that one chunk alone never cuts a viewer off.
     viewerBufferBytes: envInt(env, "PTY_VIEWER_BUFFER_BYTES", 4 * MIB, { min: 2 * MAX_CHUNK_BYTES, max: 1024 * MIB }),
     endedRetentionMs: envInt(env, "PTY_ENDED_RETENTION_MS", 10 * 60_000, { min: 0, max: 7 * 24 * 3600_000 }),

@@ -71,7 +71,8 @@ export async function startPtyService(opts: { config: Readonly<PtyConfig>; log?:
     stopping ??= (async () => {
       const started = Date.now();
       accepting = false;
-      const live = registry.all().filter((a) => !a.ended);
+      // Sessions still registering will not start (Spawn checks `accepting` before starting).
+      const live = registry.all().filter((a) => !a.ended && a.status !== "starting");
       log.info({ sessions: live.length }, "stopping: ending sessions");
       const ended = Promise.all(live.map(async (a) => {
         await a.kill();

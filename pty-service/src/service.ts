@@ -13,8 +13,6 @@ import { spawnSession, type SpawnDeps } from "./spawn.js";
 export interface ServiceDeps extends SpawnDeps, AttachDeps {
   config: Readonly<PtyConfig>;
   log: Logger;
-  /** False once shutdown began: no new sessions. */
-  accepting(): boolean;
 }
 
 export function ptyHandlers(deps: ServiceDeps): grpc.UntypedServiceImplementation {

@@ -94,6 +94,7 @@ type Message =
   | { type: "durable"; seq: number }
   | { type: "unrecorded"; reason: string }
   | { type: "relief" }
+  | { type: "recorded" }
   | { type: "run"; fn: () => void };
 
 export class SessionActor implements LinkedSession, FlowParticipant {
@@ -242,6 +243,8 @@ export class SessionActor implements LinkedSession, FlowParticipant {
       onExit: (exit) => this.send({ type: "exit", exit }),
     });
     this.pidValue = this.pty.pid;
+    // The environment was only needed to start the program (and may hold secrets): let it go.
+    this.spec.env = {};
     this.state = "running";
     channel.markRunning(this.pidValue);
     this.log.info({ pid: this.pidValue, command: this.spec.command }, "session started");
@@ -268,7 +271,11 @@ export class SessionActor implements LinkedSession, FlowParticipant {
       this.cols = cols;
       const change: SizeChange = { rows, cols, atSeq: this.seq, ts: this.clock(), changeNo: ++this.changeNo };
       this.resizes.push(change);
-      if (this.resizes.length > TUNING.MAX_RESIZE_LOG) this.resizeFloor = this.resizes.shift()!.atSeq + 1;
+      if (this.resizes.length > TUNING.MAX_RESIZE_LOG) {
+        // Forget whole positions, so that no position is served half from memory, half from the store.
+        this.resizeFloor = this.resizes[0]!.atSeq + 1;
+        while (this.resizes[0] && this.resizes[0].atSeq < this.resizeFloor) this.resizes.shift();
+      }
       this.channel?.updateSize(change);
       this.broadcast({ kind: "resize", change });
     });
@@ -393,6 +400,12 @@ export class SessionActor implements LinkedSession, FlowParticipant {
         return;
       case "relief":
         this.maybeResume();
+        return;
+      case "recorded":
+        this.ringBudget = 0;
+        this.trimRing();
+        this.resizes.length = 0;
+        this.resizeFloor = Number.MAX_SAFE_INTEGER;
         return;
       case "run":
         m.fn();
@@ -522,8 +535,9 @@ export class SessionActor implements LinkedSession, FlowParticipant {
     this.subscribers.clear();
     this.flow.forget(this);
     if (this.paused) this.paused = false;
-    this.ringBudget = Math.min(this.ringBudget, TUNING.ENDED_RING_BYTES);
-    this.trimRing();
+    // Once the store has confirmed the exit it holds every chunk and resize (the exit record is
+    // sent after all of them): memory then keeps nothing that replay could need.
+    void this.recorded.then(() => this.send({ type: "recorded" }));
     // The terminal is gone: nothing else of this session may linger (background jobs).
     if (!killed && this.pidValue > 0) void terminateSession({ sid: this.pidValue, graceMs: this.config.killGraceMs });
     for (const w of this.endedWaiters.splice(0)) w(end);

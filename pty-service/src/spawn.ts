@@ -24,6 +24,8 @@ export interface SpawnDeps {
   log: Logger;
   /** Address recorded as the sessions' pty_node. */
   node: string;
+  /** False once shutdown began: no new sessions. */
+  accepting(): boolean;
 }
 
 /** Variables of ptykeep itself, which programs do not inherit (they may hold credentials). */
@@ -85,6 +87,8 @@ export async function spawnSession(req: PtyApi.SpawnRequest__Output, deps: Spawn
       },
       TUNING.SPAWN_REGISTER_WAIT_MS,
     );
+    // Shutdown may have begun while the store was answering: it would not wait for this one.
+    if (!deps.accepting()) throw new ServiceError(Code.UNAVAILABLE, "this pty-service is shutting down; spawn on another node");
     actor.start(channel);
   } catch (err) {
     deps.registry.discard(actor);

@@ -80,6 +80,32 @@ describe("attach", () => {
     expect(run.events.at(-1)?.exit?.exitCode).toBe(0);
   });
 
+  it("places resize events right after the output they followed, from memory and from the store", async () => {
+    const { sessionId } = await spawn(sys, { command: "/bin/sh", args: ["-c", "stty raw -echo; printf A; read x; printf B; read y; printf C"] });
+    const step = async (text: string, rows: number, cols: number) => {
+      await waitFor(`${text} seen`, async () => (await sessionInfo(sessionId))?.lastSeq === text.length);
+      await rpc(sys.ptyClient, "Resize", { sessionId, rows, cols });
+      await rpc(sys.ptyClient, "Write", { sessionId, data: Buffer.from("\n") });
+    };
+    // A viewer from the start while the program runs: memory, then live.
+    const whileRunning = attach(sys, { sessionId, fromSeq: 0 });
+    await step("A", 50, 132);
+    await step("AB", 30, 100);
+    await waitStoredEnd(sys, sessionId);
+    // After the end: everything from the store.
+    const afterEnd = attach(sys, { sessionId, fromSeq: 0 });
+    const fromSecond = attach(sys, { sessionId, fromSeq: 2 });
+    const shape = (run: AttachRun) =>
+      run.events.map((e) => (e.start ? `start ${e.start.fromSeq} ${e.start.rows}x${e.start.cols}` : e.output ? `out ${e.output.data.toString()}` : e.resize ? `resize ${e.resize.rows}x${e.resize.cols}@${e.resize.atSeq}` : `exit ${e.exit?.exitCode}`));
+    const expected = ["start 1 24x80", "out A", "resize 50x132@1", "out B", "resize 30x100@2", "out C", "exit 0"];
+    for (const run of [whileRunning, afterEnd]) {
+      expect((await run.done).code).toBe(Code.OK);
+      expect(shape(run)).toEqual(expected);
+    }
+    expect((await fromSecond.done).code).toBe(Code.OK);
+    expect(shape(fromSecond)).toEqual(["start 2 50x132", "out B", "resize 30x100@2", "out C", "exit 0"]);
+  });
+
   it("cuts off a stalled viewer with the seq to resume from; the program and other viewers carry on", async () => {
     const n = 1_000_000; // 9 MB, much more than the 1 MiB viewer buffer and gRPC's buffers
     const expected = Programs.counterOutput(n);
