@@ -14,7 +14,10 @@
  * default storage (EXTENDED: TOAST compression) and with EXTERNAL (no compression): rate and
  * bytes on disk, which decided migration 0002_output_chunks_external.sql.
  *
- * Run: npx tsx bench/ingest-methods.ts [--quick]     (bounded: well under a minute)
+ * With --grpc, also the whole ingest path: a store-service started in-process, one AppendOutput
+ * stream sending chunks of several sizes, rate counted until the last chunk is acknowledged.
+ *
+ * Run: npx tsx bench/ingest-methods.ts [--quick] [--grpc]     (bounded: under a minute)
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, chmodSync } from "node:fs";
@@ -24,7 +27,8 @@ import { pipeline } from "node:stream/promises";
 import { from as copyFrom } from "pg-copy-streams";
 import path from "node:path";
 import pg from "pg";
-import { createLogger, uuidv7 } from "@ptykeep/proto";
+import { call, createLogger, createStoreClient, toTimestamp, uuidv7 } from "@ptykeep/proto";
+import { loadStoreConfig, startStoreService } from "../store-service/src/index.js";
 import { startEmbeddedPostgres } from "../scripts/lib/embedded-postgres.js";
 import { migrate } from "../store-service/src/db/migrate.js";
 import { insertChunks, type ChunkInsert } from "../store-service/src/sql/chunks.js";
@@ -32,6 +36,7 @@ import { copyChunks, encodeChunks } from "../store-service/src/sql/copy-binary.j
 import { incompressibleCorpus, realisticCorpus } from "./corpus.js";
 
 const QUICK = process.argv.includes("--quick");
+const GRPC = process.argv.includes("--grpc");
 /** Measurement plan, each with its reason. */
 const PLAN = Object.freeze({
   /** The average node-pty read measured on these machines (DESIGN.md). */
@@ -45,6 +50,9 @@ const PLAN = Object.freeze({
    * The machine is shared and noisy: methods run in turn, several rounds, and the median counts.
    */
   ROUNDS: QUICK ? 1 : 5,
+  /** --grpc: bytes sent per chunk size through the store. */
+  GRPC_BYTES: (QUICK ? 16 : 48) * 1024 * 1024,
+  GRPC_CHUNK_SIZES: [4700, 16 * 1024, 64 * 1024],
   /** A short warm-up so the first method does not pay for cold caches alone. */
   WARMUP_BATCHES: 5,
 });
@@ -136,6 +144,51 @@ async function measure(client: pg.Client, method: string, write: Writer, dataPoo
   return { method, data: dataName, mb, seconds, mbPerS: mb / seconds, diskMb: Number(disk.rows[0]!.b) / 1e6 };
 }
 
+/** One stream, one session per chunk size; MB/s from the first write to the last chunk's ack. */
+async function measureThroughStore(databaseUrl: string, dataPool: Buffer): Promise<void> {
+  const store = await startStoreService({ config: loadStoreConfig({ DATABASE_URL: databaseUrl, STORE_LISTEN: "127.0.0.1:0" }), log: createLogger("bench", "warn") });
+  const client = createStoreClient(store.address);
+  console.log(`\n### Through the store: one AppendOutput stream, ${(PLAN.GRPC_BYTES / 1048576).toFixed(0)} MiB per size, client in the same process\n`);
+  console.log("| chunk bytes | chunks | MB/s acked |");
+  console.log("|---:|---:|---:|");
+  try {
+    for (const size of PLAN.GRPC_CHUNK_SIZES) {
+      const sessionId = uuidv7();
+      await call(client, client.RegisterSession, { sessionId, command: "bench", ptyNode: "127.0.0.1:1", rows: 24, cols: 80 }, { deadlineMs: 10_000 });
+      const n = Math.ceil(PLAN.GRPC_BYTES / size);
+      const stream = client.AppendOutput();
+      const acked = new Promise<void>((resolve, reject) => {
+        stream.on("data", (r: { durableSeq: number; rejection: unknown }) => {
+          if (r.rejection) reject(new Error(JSON.stringify(r.rejection)));
+          else if (r.durableSeq === n) resolve();
+        });
+        stream.on("error", reject);
+      });
+      const started = performance.now();
+      let seq = 0;
+      await new Promise<void>((resolve) => {
+        const writeMore = () => {
+          while (seq < n) {
+            const at = (seq * size) % (dataPool.length - size);
+            const ok = stream.write({ chunk: { sessionId, seq: seq + 1, offset: seq * size, ts: toTimestamp(Date.now()), data: dataPool.subarray(at, at + size) } });
+            seq++;
+            if (!ok) return void stream.once("drain", writeMore);
+          }
+          resolve();
+        };
+        writeMore();
+      });
+      await acked;
+      const seconds = (performance.now() - started) / 1000;
+      stream.end();
+      console.log(`| ${size} | ${n} | ${((n * size) / 1e6 / seconds).toFixed(1)} |`);
+    }
+  } finally {
+    client.close();
+    await store.stop(2_000);
+  }
+}
+
 function median(runs: Result[]): Result {
   const sorted = [...runs].sort((a, b) => a.mbPerS - b.mbPerS);
   return sorted[Math.floor(sorted.length / 2)]!;
@@ -189,6 +242,7 @@ async function main(): Promise<void> {
     console.log("| data, storage | MB written | MB/s | MB on disk | disk / written |");
     console.log("|---|---:|---:|---:|---:|");
     for (const r of storage) console.log(`| ${r.data} | ${r.mb.toFixed(1)} | ${r.mbPerS.toFixed(1)} | ${r.diskMb!.toFixed(1)} | ${(r.diskMb! / r.mb).toFixed(2)} |`);
+    if (GRPC) await measureThroughStore(url, random);
   } finally {
     await client.end();
     await cluster.stop();

@@ -2,8 +2,8 @@
 --
 -- Measured with bench/ingest-methods.ts (embedded PostgreSQL 18, 2 cores, 4.7 KB rows, binary
 -- COPY, 100 rows per transaction): with the default EXTENDED storage, pglz halves the write rate
--- of realistic terminal output (21 vs 40 MB/s) for a 0.42 disk ratio, and still costs 40% on
--- incompressible output it then stores as is (34 vs 59 MB/s). Ingest is the hot path (a PTY
+-- of realistic terminal output (21 vs 40 and 51 vs 112 MB/s in two runs) for a 0.42 disk ratio,
+-- and still costs 25-40% on incompressible output it then stores as is. Ingest is the hot path (a PTY
 -- produces ~100 MB/s), raw rows are the recent, short-lived part of history, and the compactor
 -- rewrites cold ranges into segments compressed with a far better codec; so raw rows stay cheap
 -- to write and compression happens once, off the write path.
