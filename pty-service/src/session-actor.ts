@@ -2,7 +2,9 @@
  * SessionActor: one terminal session. It alone owns the session's state — the PTY, the output
  * sequence, the chunks not yet durable (outbox) plus a window of recent durable ones (ring), the
  * live viewers and the flow-control credit. RPC handlers, node-pty callbacks and store acks only
- * send it messages, handled one at a time in arrival order (see `send`).
+ * send it messages, handled one at a time in arrival order (see `send`). Reads (info, subscribe's
+ * snapshot) are synchronous: JavaScript runs one thing at a time, so they see a state between
+ * two messages, never half of one.
  *
  * States: starting (registered, program not started) → running → exited (ended by itself) |
  * killed (ended by Kill or shutdown). The exit is handled only after the PTY's read side is
@@ -294,7 +296,8 @@ export class SessionActor implements LinkedSession, FlowParticipant {
    */
   kill(): Promise<SessionEnd> {
     if (this.endValue) return Promise.resolve(this.endValue);
-    if (!this.killRequested && this.pty) {
+    if (!this.pty) return Promise.reject(failedPrecondition(`session ${this.id} is still starting; retry shortly`));
+    if (!this.killRequested) {
       this.killRequested = true;
       this.log.info("killing session");
       void terminateSession({ sid: this.pidValue, graceMs: this.config.killGraceMs });
