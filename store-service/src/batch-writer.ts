@@ -15,7 +15,8 @@
  * - Back-pressure: above STORE_MAX_PENDING_BYTES waiting (queued + in flight) every source is
  *   paused (grpc-js stops reading; HTTP/2 flow control pushes back to the sender) and resumed
  *   once below it. While PostgreSQL is down the batch is kept and retried with backoff: nothing
- *   is dropped and nothing acknowledged.
+ *   is dropped and nothing acknowledged. A batch that fails for another reason is retried one
+ *   session at a time, and only a session that still fails alone is refused (INTERNAL).
  *
  * Each stream attaches as a ChunkSink and pushes through the WriterLink it gets back.
  */
@@ -34,6 +35,12 @@ export const WRITER_TUNING = Object.freeze({
   RETRY_MAX_MS: 5_000,
   /** Stored rows examined per query when the watermark jumps over a filled gap. */
   GAP_SCAN_ROWS: 1_000,
+  /**
+   * A flush failing this many times in a row with an error that is not an outage (a chunk
+   * PostgreSQL refuses, a bug) is retried one session at a time, and a session that still fails
+   * alone has its chunks refused: one bad session must not block the output of all the others.
+   */
+  FAILURES_BEFORE_ISOLATING: 3,
 });
 
 /** SQLSTATE of a duplicate key. */
@@ -202,6 +209,7 @@ export class BatchWriter {
   private async flushWithRetry(batch: Pending[]): Promise<Map<string, SessionOutcome> | undefined> {
     let delay: number = WRITER_TUNING.RETRY_MIN_MS;
     let useCopy = true;
+    let failures = 0;
     for (;;) {
       try {
         return await this.flush(batch, useCopy);
@@ -212,6 +220,11 @@ export class BatchWriter {
           continue;
         }
         const down = isDependencyDown(err);
+        failures = down ? 0 : failures + 1;
+        if (failures >= WRITER_TUNING.FAILURES_BEFORE_ISOLATING) {
+          const groups = groupBySession(batch);
+          return groups.size > 1 ? this.flushEachSession(groups) : this.refuse(batch, err);
+        }
         this.opts.log[down ? "warn" : "error"]({ err, chunks: batch.length, retryInMs: delay }, "flush failed; keeping the batch and retrying");
         if (this.giveUpAt !== undefined && Date.now() + delay >= this.giveUpAt) {
           this.opts.log.warn({ chunks: batch.length }, "shutting down with an unwritten batch; its senders will resend it");
@@ -224,14 +237,32 @@ export class BatchWriter {
     }
   }
 
+  /** Each session's chunks in a transaction of their own (each with its own retries). */
+  private async flushEachSession(groups: Map<string, Pending[]>): Promise<Map<string, SessionOutcome>> {
+    const outcomes = new Map<string, SessionOutcome>();
+    for (const chunks of groups.values()) {
+      const result = await this.flushWithRetry(chunks);
+      if (result) for (const [id, o] of result) outcomes.set(id, o);
+    }
+    return outcomes;
+  }
+
+  /** Refuses one session's chunks that cannot be written: their senders learn it, nothing is acked. */
+  private refuse(batch: Pending[], err: unknown): Map<string, SessionOutcome> {
+    const sessionId = batch[0]!.sessionId;
+    this.opts.log.error({ err, sessionId, chunks: batch.length }, "refusing chunks that cannot be written");
+    const outcome: SessionOutcome = { durableSeq: undefined, ackTo: new Set(), rejections: new Map() };
+    for (const c of [...batch].sort((a, b) => a.seq - b.seq)) {
+      if (outcome.rejections.has(c.link)) continue;
+      const message = `the store could not write chunks of session ${sessionId} from seq ${c.seq} (${(err as Error).message}); they were not stored`;
+      outcome.rejections.set(c.link, new Map([[Code.INTERNAL, { code: Code.INTERNAL, message, seq: c.seq }]]));
+    }
+    return new Map([[sessionId, outcome]]);
+  }
+
   /** One transaction: lock the sessions, drop what is stored, insert the rest, move watermarks. */
   private async flush(batch: Pending[], useCopy: boolean): Promise<Map<string, SessionOutcome>> {
-    const bySession = new Map<string, Pending[]>();
-    for (const c of batch) {
-      const list = bySession.get(c.sessionId);
-      if (list) list.push(c);
-      else bySession.set(c.sessionId, [c]);
-    }
+    const bySession = groupBySession(batch);
     const ids = [...bySession.keys()].sort();
     return withTransaction(this.opts.pool, async (db) => {
       const states = new Map((await lockForWrite(db, ids)).map((s) => [s.session_id, s]));
@@ -366,6 +397,16 @@ export class BatchWriter {
     link.paused = false;
     link.sink.resume();
   }
+}
+
+function groupBySession(batch: Pending[]): Map<string, Pending[]> {
+  const groups = new Map<string, Pending[]>();
+  for (const c of batch) {
+    const list = groups.get(c.sessionId);
+    if (list) list.push(c);
+    else groups.set(c.sessionId, [c]);
+  }
+  return groups;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -169,6 +169,32 @@ describe("per-session rejections keep the stream open", () => {
   });
 });
 
+describe("a session whose chunks PostgreSQL refuses", () => {
+  it("is refused with INTERNAL while the other sessions of the batch are written", async () => {
+    const good = await newSession();
+    const bad = await newSession();
+    await sql.query(`CREATE OR REPLACE FUNCTION refuse_chunk() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'this chunk cannot be stored'; END $$`);
+    await sql.query(`CREATE TRIGGER refuse_chunk BEFORE INSERT ON output_chunks FOR EACH ROW
+      WHEN (NEW.session_id = '${bad}') EXECUTE FUNCTION refuse_chunk()`);
+    try {
+      const s = new AppendStream(fx.client);
+      s.write([...chunksOf(bad, [Buffer.from("poison")]), ...chunksOf(good, [Buffer.from("fine")])]);
+      await s.untilAcked(good, 1);
+      await s.until(() => s.rejections(bad).length > 0, "the refusal");
+      expect(s.rejections(bad)[0]).toMatchObject({ code: Code.INTERNAL, seq: 1 });
+      expect(s.rejections(bad)[0]!.message).toMatch(/cannot be stored/);
+      expect(s.acked.has(bad)).toBe(false);
+      expect(s.error).toBeUndefined();
+      s.close();
+      expect(await storedRows(good)).toBe(1);
+      expect(await storedRows(bad)).toBe(0);
+    } finally {
+      await sql.query("DROP TRIGGER IF EXISTS refuse_chunk ON output_chunks");
+    }
+  });
+});
+
 describe("malformed chunks end the stream with INVALID_ARGUMENT", () => {
   const cases: Array<[string, (id: string) => StoreApi.AppendOutputRequest, RegExp]> = [
     ["a malformed session id", () => chunk("nope", 1, 0, Buffer.from("x")), /session_id is not a UUID/],
