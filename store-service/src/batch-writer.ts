@@ -132,7 +132,9 @@ export class BatchWriter {
   private pendingBytes = 0;
   private inFlightBytes = 0;
   private timer: NodeJS.Timeout | undefined;
-  private loop: Promise<void> | undefined;
+  /** The flush loop; `flushing` says whether it runs (cleared in the same step the loop ends). */
+  private loop: Promise<void> = Promise.resolve();
+  private flushing = false;
   private pausedAll = false;
   private retryAbort = new AbortController();
   /** Set by close(): failed flushes are no longer retried after this time. */
@@ -175,7 +177,7 @@ export class BatchWriter {
     if (this.pending.length > 0) this.startFlushing();
     const give = setTimeout(() => this.retryAbort.abort(), Math.max(0, deadline - Date.now()));
     try {
-      while (this.loop) await this.loop;
+      while (this.flushing) await this.loop;
     } finally {
       clearTimeout(give);
       clearTimeout(this.timer);
@@ -186,23 +188,31 @@ export class BatchWriter {
   private startFlushing(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.loop ??= this.run().finally(() => {
-      this.loop = undefined;
-    });
+    if (this.flushing) return; // the running loop takes whatever is queued when its flush ends
+    this.flushing = true;
+    // run() handles flush failures itself; anything else is a bug, logged rather than left to
+    // crash the process as an unhandled rejection.
+    this.loop = this.run().catch((err: unknown) => this.opts.log.error({ err }, "batch writer loop failed"));
   }
 
   private async run(): Promise<void> {
-    while (this.pending.length > 0) {
-      const batch = this.pending;
-      this.pending = [];
-      this.inFlightBytes = this.pendingBytes;
-      this.pendingBytes = 0;
-      clearTimeout(this.timer);
-      this.timer = undefined;
-      const outcome = await this.flushWithRetry(batch);
-      this.inFlightBytes = 0;
-      this.deliver(batch, outcome);
-      this.applyPressure();
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending;
+        this.pending = [];
+        this.inFlightBytes = this.pendingBytes;
+        this.pendingBytes = 0;
+        clearTimeout(this.timer);
+        this.timer = undefined;
+        const outcome = await this.flushWithRetry(batch);
+        this.inFlightBytes = 0;
+        this.deliver(batch, outcome);
+        this.applyPressure();
+      }
+    } finally {
+      // In the same step as the last look at `pending`: a chunk queued from here on starts a new
+      // loop (resume() above may deliver buffered chunks before any promise callback runs).
+      this.flushing = false;
     }
   }
 
