@@ -4,6 +4,7 @@
  * apart.
  */
 import { describe, expect, it } from "vitest";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -57,6 +58,49 @@ describe("PtyProcess", () => {
     // 3000 bytes fit in the kernel's buffer: the program exits while nothing is being read.
     const { bytes } = await run(["-c", "stty raw -echo; head -c 3000 /dev/zero | tr '\\0' x"], { pauseFirst: true });
     expect(bytes.toString()).toBe("x".repeat(3000));
+  });
+
+  it("holds input the program does not read yet without spinning, and delivers all of it in order", async () => {
+    const input = Buffer.alloc(256 * 1024);
+    for (let i = 0; i < input.length; i++) input[i] = 32 + (i % 90);
+    let pty: PtyProcess | undefined;
+    let ready: () => void;
+    const isReady = new Promise<void>((r) => (ready = r));
+    const done = new Promise<Buffer>((resolve) => {
+      const chunks: Buffer[] = [];
+      pty = PtyProcess.spawn({
+        file: "/bin/sh",
+        // In raw mode (input kept whole, not echoed), reads nothing for a while, then all of it:
+        // prints the byte count and a checksum.
+        args: ["-c", "stty raw -echo; echo ready; sleep 1; head -c 262144 | cksum"],
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+        cwd: "/tmp",
+        rows: 24,
+        cols: 80,
+        onData: (c) => {
+          chunks.push(c);
+          if (Buffer.concat(chunks).includes("ready")) ready();
+        },
+        onExit: () => resolve(Buffer.concat(chunks)),
+      });
+    });
+    await isReady;
+    const cpuBefore = process.cpuUsage();
+    pty!.write(input);
+    await new Promise((r) => setTimeout(r, 500));
+    const cpu = process.cpuUsage(cpuBefore);
+    expect(pty!.pendingInputBytes()).toBeGreaterThan(0);
+    // Waiting input costs a few timer wake-ups, not a busy core.
+    expect((cpu.user + cpu.system) / 1000).toBeLessThan(150);
+    const output = (await done).toString().replace(/^ready\s*/, "").trim();
+    const expected = await new Promise<string>((resolve) => {
+      const child = spawn("cksum", [], { stdio: ["pipe", "pipe", "ignore"] });
+      let out = "";
+      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+      child.on("close", () => resolve(out.trim()));
+      child.stdin.end(input);
+    });
+    expect(output).toBe(expected);
   });
 
   it("tells an exit code from a signal", async () => {

@@ -12,8 +12,12 @@
  * destroy() first read what the stream buffered and then read the master fd directly until the
  * kernel says EIO (the program's side is closed and empty) or EAGAIN (a background process still
  * holds the terminal open and has nothing more to say right now).
+ *
+ * Input goes through InputWriter rather than node-pty's write(): node-pty retries a write the
+ * kernel refuses (EAGAIN: the program is not reading) on every event-loop turn, which measured
+ * here burns a whole core for as long as any input waits.
  */
-import { readSync } from "node:fs";
+import { readSync, writeSync } from "node:fs";
 import type { Readable } from "node:stream";
 import * as nodePty from "node-pty";
 import { TUNING } from "./config.js";
@@ -43,14 +47,80 @@ export interface PtyProcessOptions {
 /** The parts of node-pty's UnixTerminal that are not in its typings but that we need. */
 interface UnixTerminalInternals {
   _socket: Readable;
+  /** The PTY master: non-blocking, read by _socket, written by InputWriter. */
   _fd: number;
-  /** Input accepted by write() and not yet taken by the kernel (the program is not reading). */
-  _writeStream?: { _writeQueue?: Array<{ buffer: Buffer; offset: number }>; dispose?: () => void };
+}
+
+/** While the kernel refuses input, retry after this long, doubling up to the maximum. */
+const INPUT_RETRY_INITIAL_MS = 1;
+const INPUT_RETRY_MAX_MS = 20;
+
+/**
+ * Writes input to the PTY master in order. Writes are synchronous on the non-blocking fd (no
+ * thread pool, so none can land after the fd was closed and its number reused); what the kernel
+ * does not take now waits here and is retried with a short, growing delay.
+ */
+class InputWriter {
+  private readonly queue: Buffer[] = [];
+  private offset = 0;
+  private pendingBytes = 0;
+  private retryMs = INPUT_RETRY_INITIAL_MS;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly fd: number) {}
+
+  get pending(): number {
+    return this.pendingBytes;
+  }
+
+  write(data: Buffer): void {
+    if (this.closed || data.length === 0) return;
+    this.queue.push(data);
+    this.pendingBytes += data.length;
+    if (!this.timer) this.flush();
+  }
+
+  /** Drops what is queued; the fd is about to close. */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.queue.length = 0;
+    this.pendingBytes = 0;
+  }
+
+  private flush(): void {
+    this.timer = undefined;
+    while (!this.closed && this.queue.length > 0) {
+      const head = this.queue[0]!;
+      let written: number;
+      try {
+        written = writeSync(this.fd, head, this.offset, head.length - this.offset);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "EAGAIN") {
+          this.timer = setTimeout(() => this.flush(), this.retryMs);
+          this.retryMs = Math.min(this.retryMs * 2, INPUT_RETRY_MAX_MS);
+        } else {
+          this.close(); // EIO/EBADF: the terminal is gone; its input with it
+        }
+        return;
+      }
+      this.retryMs = INPUT_RETRY_INITIAL_MS;
+      this.offset += written;
+      this.pendingBytes -= written;
+      if (this.offset >= head.length) {
+        this.queue.shift();
+        this.offset = 0;
+      }
+    }
+  }
 }
 
 export class PtyProcess {
   readonly pid: number;
   private readonly pty: nodePty.IPty;
+  private readonly input: InputWriter;
   private exited = false;
 
   private constructor(opts: PtyProcessOptions) {
@@ -64,15 +134,14 @@ export class PtyProcess {
       encoding: null,
     });
     this.pid = this.pty.pid;
+    this.input = new InputWriter((this.pty as unknown as UnixTerminalInternals)._fd);
     this.installExitDrain(opts.onData);
     // With `encoding: null` node-pty emits Buffers; its typings only know strings.
     this.pty.onData((data) => opts.onData(data as unknown as Buffer));
     this.pty.onExit(({ exitCode, signal }) => {
       this.exited = true;
       // Input the program never read is dropped now rather than retried against a closed fd.
-      const writer = (this.pty as unknown as UnixTerminalInternals)._writeStream;
-      if (writer?._writeQueue) writer._writeQueue.length = 0;
-      writer?.dispose?.();
+      this.input.close();
       opts.onExit(signal ? { exitCode: undefined, signal } : { exitCode, signal: undefined });
     });
   }
@@ -83,15 +152,12 @@ export class PtyProcess {
   }
 
   write(data: Buffer): void {
-    if (!this.exited) this.pty.write(data);
+    if (!this.exited) this.input.write(data);
   }
 
   /** Input bytes queued because the program does not read them (yet). */
   pendingInputBytes(): number {
-    const queue = (this.pty as unknown as UnixTerminalInternals)._writeStream?._writeQueue ?? [];
-    let bytes = 0;
-    for (const task of queue) bytes += task.buffer.length - task.offset;
-    return bytes;
+    return this.input.pending;
   }
 
   resize(rows: number, cols: number): void {
@@ -121,6 +187,8 @@ export class PtyProcess {
     socket.destroy = (err?: Error) => {
       if (!drained) {
         drained = true;
+        // No input may be written once the fd is closed (its number may be reused at once).
+        this.input.close();
         // What the stream already read but has not emitted (paused by flow control): read()
         // emits it as 'data', through node-pty to deliver().
         while (socket.read() !== null);
