@@ -158,7 +158,9 @@ async function serve(req: PtyApi.AttachRequest__Output, ctx: CallContext, deps: 
   if (from > liveEdge) throw new ServiceError(Code.OUT_OF_RANGE, `from_seq ${from} is beyond the newest output of session ${actor.id} (last seq ${snap.lastSeq}); attach from ${liveEdge} or with live_only`);
   if (from === 0 && snap.firstSeq === 1) from = 1;
 
-  const resizesAfter = (seq: number) => snap.resizes.filter((r) => r.atSeq === seq);
+  const byPosition = new Map<number, SizeChange[]>();
+  for (const r of snap.resizes) byPosition.set(r.atSeq, [...(byPosition.get(r.atSeq) ?? []), r]);
+  const resizesAfter = (seq: number) => byPosition.get(seq) ?? [];
   const sizeAt = (seq: number) => {
     let size = snap.initialSize;
     for (const r of snap.resizes) if (r.atSeq < seq) size = r;
@@ -167,7 +169,7 @@ async function serve(req: PtyApi.AttachRequest__Output, ctx: CallContext, deps: 
 
   if (from === 0 || from < snap.firstSeq) {
     // Older than memory: the store has it (everything before the first held seq is durable).
-    await replayStoreRange(emit, deps, actor.id, from, snap, sizeAt);
+    await replayStoreRange(emit, deps, actor.id, from, snap, sizeAt, resizesAfter);
   } else {
     const offset = from <= snap.lastSeq ? snap.chunks[from - snap.firstSeq]!.offset : snap.nextOffset;
     await emit.start({ fromSeq: from, truncated: false, ...sizeAt(from), offset });
@@ -212,6 +214,7 @@ async function replayStoreRange(
   from: number,
   snap: MemorySnapshot,
   sizeAt: (seq: number) => { rows: number; cols: number },
+  resizesAfter: (seq: number) => SizeChange[],
 ): Promise<void> {
   const toSeq = snap.firstSeq - 1;
   if (toSeq < 1) {
@@ -232,7 +235,7 @@ async function replayStoreRange(
         const c = msg.output;
         await emit.output({ seq: c.seq, offset: c.offset, ts: tsMs(c.ts), data: c.data });
         reached = c.seq;
-        for (const r of snap.resizes) if (r.atSeq === c.seq) await emit.resize(r);
+        for (const r of resizesAfter(c.seq)) await emit.resize(r);
       } else if (msg.resize) {
         if (msg.resize.atSeq < snap.resizeFloor) await emit.storeResize(msg.resize);
       } else if (msg.end) {
