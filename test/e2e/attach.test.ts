@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, type PtyApi } from "@ptykeep/proto";
-import { attach, contiguous, rpc, spawn, startSystem, waitFor, waitStoredEnd, type AttachRun, type System } from "./helpers.js";
+import { attach, contiguous, getSession, rpc, spawn, startSystem, waitFor, waitStoredEnd, type AttachRun, type System } from "./helpers.js";
 import { Programs } from "./programs.js";
 
 let sys: System;
@@ -40,14 +40,12 @@ function checkStream(run: AttachRun, expected: Buffer): { fromSeq: number } {
 
 describe("attach", () => {
   it("replays from 0, the middle and the live edge while output flows, with no gap or duplicate", async () => {
-    const n = 60_000;
+    const n = 150_000;
     const expected = Programs.counterOutput(n);
     const { sessionId } = await spawn(sys, programs.counter(n, 200, 2));
-    // ~100 chunks of ~1.8 KB: well past the 64 KiB ring, so seq 1 is only in the store now.
-    const info = await waitFor("some output", async () => {
-      const s = await sessionInfo(sessionId);
-      return s && s.lastSeq >= 100 ? s : undefined;
-    });
+    // 300 KB stored: well past the 64 KiB ring, so seq 1 is only in the store now.
+    await waitFor("some output stored", async () => (await getSession(sys, sessionId)).durableBytes >= 300_000);
+    const info = (await sessionInfo(sessionId))!;
     const middle = Math.floor(info.lastSeq / 2);
     const fromZero = attach(sys, { sessionId, fromSeq: 0 });
     const fromMiddle = attach(sys, { sessionId, fromSeq: middle });
