@@ -25,7 +25,7 @@ describe("loadStoreConfig", () => {
       STORE_SHUTDOWN_GRACE_MS: "3000",
       STORE_SEQ_WINDOW: "10",
     });
-    expect(c).toEqual({
+    expect(c).toMatchObject({
       listen: "127.0.0.1:0",
       databaseUrl: URL,
       flushBytes: 65536,
@@ -37,6 +37,36 @@ describe("loadStoreConfig", () => {
       shutdownGraceMs: 3000,
       seqWindow: 10,
     });
+  });
+
+  it("reads the compactor, retention and reaper settings", () => {
+    expect(loadStoreConfig({ DATABASE_URL: URL })).toMatchObject({ compactor: true, reaper: true, retentionBytes: 50 * 1024 * 1024, retentionMaxAgeMs: 0 });
+    const c = loadStoreConfig({
+      DATABASE_URL: URL,
+      STORE_COMPACTOR: "off",
+      STORE_COMPACT_INTERVAL_MS: "500",
+      STORE_COMPACT_AFTER_MS: "0",
+      STORE_RETENTION_BYTES: "1000",
+      STORE_RETENTION_MAX_AGE_MS: "86400000",
+      STORE_REAPER: "off",
+      STORE_REAPER_INTERVAL_MS: "200",
+      STORE_REAPER_GRACE_MS: "1000",
+      STORE_REAPER_MIN_AGE_MS: "0",
+      STORE_REAPER_CHECK_TIMEOUT_MS: "100",
+    });
+    expect(c).toMatchObject({
+      compactor: false,
+      compactIntervalMs: 500,
+      compactAfterMs: 0,
+      retentionBytes: 1000,
+      retentionMaxAgeMs: 86_400_000,
+      reaper: false,
+      reaperIntervalMs: 200,
+      reaperGraceMs: 1000,
+      reaperMinAgeMs: 0,
+      reaperCheckTimeoutMs: 100,
+    });
+    expect(() => loadStoreConfig({ DATABASE_URL: URL, STORE_REAPER: "maybe" })).toThrow(/STORE_REAPER/);
   });
 
   const bad: Array<[Record<string, string>, RegExp]> = [

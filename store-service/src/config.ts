@@ -3,7 +3,7 @@
  * passed down. Each variable is documented here (this is the reference the README table follows);
  * a bad value stops start-up with a ConfigError naming the variable.
  */
-import { ConfigError, envInt, envListenAddress, envString } from "@ptykeep/proto";
+import { ConfigError, envBool, envInt, envListenAddress, envString } from "@ptykeep/proto";
 
 export interface StoreConfig {
   /** STORE_LISTEN: gRPC listen address, host:port (port 0 picks a free one). Default 127.0.0.1:50052. */
@@ -33,6 +33,40 @@ export interface StoreConfig {
    * gap forever.
    */
   seqWindow: number;
+  /** STORE_COMPACTOR (on|off): run the compactor (and retention) in this process. */
+  compactor: boolean;
+  /** STORE_COMPACT_INTERVAL_MS: time between compactor passes. */
+  compactIntervalMs: number;
+  /** STORE_COMPACT_AFTER_MS: raw output older than this is cold and gets compressed into segments. */
+  compactAfterMs: number;
+  /** STORE_RETENTION_BYTES: per-session cap of kept output (raw bytes); 0 keeps everything. */
+  retentionBytes: number;
+  /** STORE_RETENTION_MAX_AGE_MS: ended sessions are deleted this long after their end; 0 never. */
+  retentionMaxAgeMs: number;
+  /** STORE_REAPER (on|off): run the reaper in this process. */
+  reaper: boolean;
+  /** STORE_REAPER_INTERVAL_MS: time between reaper passes. */
+  reaperIntervalMs: number;
+  /** STORE_REAPER_GRACE_MS: a pty-service failing every check this long has its sessions marked lost. */
+  reaperGraceMs: number;
+  /** STORE_REAPER_MIN_AGE_MS: sessions younger than this are not checked (still being set up). */
+  reaperMinAgeMs: number;
+  /** STORE_REAPER_CHECK_TIMEOUT_MS: deadline of one CheckLiveness call. */
+  reaperCheckTimeoutMs: number;
+  /**
+   * STORE_TLS_CERT / STORE_TLS_KEY (server certificate), STORE_TLS_CA (require client
+   * certificates signed by it), STORE_TOKENS / STORE_TOKENS_FILE (bearer tokens with a role),
+   * STORE_ALLOW_INSECURE_LISTEN (listen off loopback without them). See proto/src/auth.ts.
+   */
+  security: ServerSecurity;
+  /** STORE_METRICS_LISTEN: host:port of the Prometheus endpoint (/metrics); unset = off. */
+  metricsListen: string | undefined;
+  /**
+   * How this store calls pty-services (the reaper's CheckLiveness): STORE_PTY_TLS_CA,
+   * STORE_PTY_TLS_CERT / STORE_PTY_TLS_KEY (client certificate), STORE_PTY_TLS_SERVER_NAME,
+   * STORE_PTY_TOKEN / STORE_PTY_TOKEN_FILE (a read-only token is enough).
+   */
+  ptyClient: ClientSecurity;
 }
 
 /** Defaults, each with its reason. */
@@ -51,6 +85,25 @@ export const STORE_DEFAULTS = Object.freeze({
   STATEMENT_TIMEOUT_MS: 30_000,
   SHUTDOWN_GRACE_MS: 10_000,
   SEQ_WINDOW: 1_000_000,
+  /** Background jobs run in every replica; they coordinate through PostgreSQL. */
+  COMPACTOR: true,
+  /** Cold output waits at most this long (plus the age) to be compressed; a pass is cheap when idle. */
+  COMPACT_INTERVAL_MS: 30_000,
+  /** Recent output stays as raw rows for a minute: live readers and resends touch it, not segments. */
+  COMPACT_AFTER_MS: 60_000,
+  /** 50 MiB of raw output per session: hours of a busy terminal, about 8 MiB stored with zstd. */
+  RETENTION_BYTES: 50 * 1024 * 1024,
+  /** Off: ended sessions are kept until deleted. */
+  RETENTION_MAX_AGE_MS: 0,
+  REAPER: true,
+  /** A crashed pty-service's sessions show as lost within about interval + grace. */
+  REAPER_INTERVAL_MS: 10_000,
+  /** Longer than a pty-service restart or a network blip, so those do not lose sessions. */
+  REAPER_GRACE_MS: 60_000,
+  /** Registration to MarkRunning takes milliseconds; this leaves room for a slow spawn. */
+  REAPER_MIN_AGE_MS: 10_000,
+  /** A healthy pty-service answers in milliseconds; a stalled one must not hold the pass. */
+  REAPER_CHECK_TIMEOUT_MS: 5_000,
 });
 
 const D = STORE_DEFAULTS;
@@ -75,5 +128,15 @@ export function loadStoreConfig(env: NodeJS.ProcessEnv = process.env): StoreConf
     statementTimeoutMs: envInt(env, "STORE_PG_STATEMENT_TIMEOUT_MS", D.STATEMENT_TIMEOUT_MS, { min: 100, max: 3_600_000 }),
     shutdownGraceMs: envInt(env, "STORE_SHUTDOWN_GRACE_MS", D.SHUTDOWN_GRACE_MS, { min: 0, max: 600_000 }),
     seqWindow: envInt(env, "STORE_SEQ_WINDOW", D.SEQ_WINDOW, { min: 1, max: Number.MAX_SAFE_INTEGER }),
+    compactor: envBool(env, "STORE_COMPACTOR", D.COMPACTOR),
+    compactIntervalMs: envInt(env, "STORE_COMPACT_INTERVAL_MS", D.COMPACT_INTERVAL_MS, { min: 10, max: 86_400_000 }),
+    compactAfterMs: envInt(env, "STORE_COMPACT_AFTER_MS", D.COMPACT_AFTER_MS, { min: 0, max: 30 * 86_400_000 }),
+    retentionBytes: envInt(env, "STORE_RETENTION_BYTES", D.RETENTION_BYTES, { min: 0, max: Number.MAX_SAFE_INTEGER }),
+    retentionMaxAgeMs: envInt(env, "STORE_RETENTION_MAX_AGE_MS", D.RETENTION_MAX_AGE_MS, { min: 0, max: Number.MAX_SAFE_INTEGER }),
+    reaper: envBool(env, "STORE_REAPER", D.REAPER),
+    reaperIntervalMs: envInt(env, "STORE_REAPER_INTERVAL_MS", D.REAPER_INTERVAL_MS, { min: 10, max: 86_400_000 }),
+    reaperGraceMs: envInt(env, "STORE_REAPER_GRACE_MS", D.REAPER_GRACE_MS, { min: 0, max: 30 * 86_400_000 }),
+    reaperMinAgeMs: envInt(env, "STORE_REAPER_MIN_AGE_MS", D.REAPER_MIN_AGE_MS, { min: 0, max: 86_400_000 }),
+    reaperCheckTimeoutMs: envInt(env, "STORE_REAPER_CHECK_TIMEOUT_MS", D.REAPER_CHECK_TIMEOUT_MS, { min: 10, max: 600_000 }),
   });
 }

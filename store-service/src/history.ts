@@ -7,11 +7,13 @@
  *
  * Memory stays bounded whatever the history's size: rows are read in keyset pages bounded by
  * rows and bytes, and each message waits for the stream to drain before the next is written.
- * Chunks come from a ChunkSource; raw rows are the only one today, and compressed segments slot
- * in as a second source that serves the seqs it covers.
+ * Chunks come from a ChunkSource: storedHistorySource serves raw rows and compressed segments
+ * (compactor.ts), decompressing one segment at a time.
  */
 import type pg from "pg";
 import { invalidArgument, type StoreApi } from "@ptykeep/proto";
+import { decompress, isCodecId, CorruptSegmentError } from "./codec.js";
+import { segmentContaining } from "./sql/segments.js";
 import { ENDED_STATES, microsToTimestamp, stateToProto } from "./mapping.js";
 import { readChunkPage, type ChunkRow } from "./sql/chunks.js";
 import { getOrThrow } from "./sessions.js";
@@ -32,6 +34,37 @@ export interface ChunkSource {
 
 export const rawRowsSource: ChunkSource = { page: readChunkPage };
 
+/**
+ * Raw rows and segments. Each page first asks for raw rows from fromSeq; only if fromSeq is not
+ * among them does it look for the segment holding fromSeq. The compactor moves a range from rows
+ * to a segment in one transaction, so a seq missing from the first query (a statement snapshot)
+ * is in a segment committed before the second one starts: nothing moving meanwhile is missed.
+ * A segment page is the rest of that segment from fromSeq (up to toSeq), whatever maxRows and
+ * maxBytes say: a reader holds at most one decoded segment.
+ */
+export const storedHistorySource: ChunkSource = {
+  async page(db, p) {
+    const rows = await readChunkPage(db, p);
+    if (rows[0]?.seq === p.fromSeq) return rows;
+    const segment = await segmentContaining(db, p.sessionId, p.fromSeq);
+    if (!segment) return rows;
+    if (!isCodecId(segment.codec)) throw new CorruptSegmentError("none", `unknown codec ${JSON.stringify(segment.codec)} in session ${p.sessionId} at seq ${segment.first_seq}`);
+    const raw = await decompress(segment.codec, segment.data, segment.byte_length);
+    const out: ChunkRow[] = [];
+    let at = 0;
+    for (let i = 0; i < segment.chunk_lengths.length; i++) {
+      const seq = segment.first_seq + i;
+      const length = segment.chunk_lengths[i]!;
+      if (seq > p.toSeq) break;
+      if (seq >= p.fromSeq) {
+        out.push({ seq, byte_offset: segment.first_offset + at, ts_us: segment.first_ts_us + segment.ts_deltas_us[i]!, data: raw.subarray(at, at + length) });
+      }
+      at += length;
+    }
+    return out;
+  },
+};
+
 export interface ReplayOptions {
   pool: pg.Pool;
   sessionId: string;
@@ -47,7 +80,7 @@ type EndReason = StoreApi.HistoryEndReason;
 
 export async function replayHistory(opts: ReplayOptions): Promise<void> {
   const { pool, sessionId, signal } = opts;
-  const source = opts.source ?? rawRowsSource;
+  const source = opts.source ?? storedHistorySource;
   if (opts.toSeq !== 0 && opts.fromSeq > opts.toSeq) throw invalidArgument(`from_seq ${opts.fromSeq} is after to_seq ${opts.toSeq}`);
   const session = await getOrThrow(pool, sessionId);
 

@@ -15,6 +15,8 @@ import { BatchWriter } from "./batch-writer.js";
 import { createPool } from "./db/pool.js";
 import { migrate } from "./db/migrate.js";
 import { storeHandlers, type AppendStream } from "./service.js";
+import { Compactor } from "./compactor.js";
+import { runPeriodically, type PeriodicJob } from "./periodic.js";
 import type { StoreConfig } from "./config.js";
 
 export { loadStoreConfig, STORE_DEFAULTS, type StoreConfig } from "./config.js";
@@ -25,6 +27,8 @@ export interface RunningStore {
   address: string;
   /** Graceful stop, bounded by graceMs (default STORE_SHUTDOWN_GRACE_MS); idempotent. */
   stop(graceMs?: number): Promise<void>;
+  /** The compactor of this process (undefined with STORE_COMPACTOR=off); its stats count its work. */
+  compactor: Compactor | undefined;
 }
 
 /** Share of the grace period given to writing what streams sent before the rest is cancelled. */
@@ -56,6 +60,12 @@ export async function startStoreService(opts: { config: StoreConfig; log?: Logge
     maxPendingBytes: config.maxPendingBytes,
     seqWindow: config.seqWindow,
   });
+  // Background jobs: every replica runs them; they coordinate through PostgreSQL locks.
+  const jobs: PeriodicJob[] = [];
+  const compactor = config.compactor
+    ? new Compactor({ pool, log, compactAfterMs: config.compactAfterMs, retentionBytes: config.retentionBytes, retentionMaxAgeMs: config.retentionMaxAgeMs })
+    : undefined;
+  if (compactor) jobs.push(runPeriodically({ name: "compactor", intervalMs: config.compactIntervalMs, log, run: (signal) => compactor.runOnce(signal) }));
   const streams = new Set<AppendStream>();
   const service = storeV1.StoreService.service;
   let server;
@@ -66,6 +76,7 @@ export async function startStoreService(opts: { config: StoreConfig; log?: Logge
       services: [{ name: STORE_SERVICE_NAME, definition: service, implementation: storeHandlers({ pool, writer, log, streams }) }],
     });
   } catch (err) {
+    await Promise.all(jobs.map((j) => j.stop()));
     await pool.end().catch(() => {});
     throw err;
   }
@@ -84,14 +95,14 @@ export async function startStoreService(opts: { config: StoreConfig; log?: Logge
       // resend anything unacked to another replica.
       const writerClosed = writer.close(flushDeadline);
       await Promise.race([Promise.all([...streams].map((s) => s.finish())), delay(Math.max(0, flushDeadline - Date.now()))]);
-      await serverStopped;
+      await Promise.all([serverStopped, ...jobs.map((j) => j.stop())]);
       await Promise.race([writerClosed, delay(Math.max(0, started + graceMs - Date.now()))]);
       await Promise.race([pool.end().catch(() => {}), delay(POOL_CLOSE_TIMEOUT_MS)]);
       log.info({ ms: Date.now() - started }, "store-service stopped");
     })();
     return stopping;
   };
-  return { port: server.port, address, stop };
+  return { port: server.port, address, stop, compactor };
 }
 
 function delay(ms: number): Promise<void> {

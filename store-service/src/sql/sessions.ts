@@ -166,6 +166,9 @@ export async function listSessions(db: Queryable, f: SessionFilter): Promise<Ses
 /** Removes the session row and all its history; the caller holds the row lock (same transaction). */
 export async function deleteSessionCascade(db: Queryable, sessionId: string): Promise<void> {
   await db.query(`DELETE FROM output_chunks WHERE session_id = $1`, [sessionId]);
+  await db.query(`DELETE FROM output_segments WHERE session_id = $1`, [sessionId]);
   await db.query(`DELETE FROM size_events WHERE session_id = $1`, [sessionId]);
+  await db.query(`DELETE FROM reaper_suspects WHERE session_id = $1`, [sessionId]);
+  await db.query(`DELETE FROM reaper_log WHERE session_id = $1`, [sessionId]);
   await db.query(`DELETE FROM sessions WHERE session_id = $1`, [sessionId]);
 }

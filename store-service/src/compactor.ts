@@ -1,0 +1,275 @@
+/**
+ * Compactor: turns cold raw output rows into compressed segments, then applies retention.
+ *
+ * A session is a candidate when its oldest durable raw row is older than STORE_COMPACT_AFTER_MS,
+ * when it has ended, or when its kept history is over the retention cap (retention can only drop
+ * segments, so over-cap output is compacted whatever its age). Only rows at or below the
+ * session's durable watermark are touched: above it the batch writer may still be filling a gap.
+ *
+ * Per segment (about SEGMENT_RAW_BYTES of raw output, codec.ts): read the rows' sizes, read their
+ * data, compress outside any transaction, then one short transaction inserts the segment and
+ * deletes exactly the rows it covers (a different delete count rolls back). A reader therefore
+ * sees each chunk either as a row or inside a segment, and a process killed anywhere leaves either
+ * the whole move or none of it; the next pass carries on from the lowest raw row.
+ *
+ * A running session's last, partial segment waits until it is full, or until all its durable
+ * output is cold (the session went quiet); an ended session's is written at once.
+ *
+ * Several replicas: each session is worked on under a session-level advisory lock taken with
+ * pg_try_advisory_lock, so two compactors never pack the same range (the other one skips the
+ * session until its next pass), and a killed compactor's lock dies with its connection. The
+ * session row itself is never locked here: the batch writer keeps ingesting meanwhile, and its
+ * rule "drop any chunk at or below the durable seq" keeps resends from re-inserting what was
+ * compacted.
+ */
+import type pg from "pg";
+import type { Logger } from "@ptykeep/proto";
+import { encodeSegment, SEGMENT_RAW_BYTES, type CodecId } from "./codec.js";
+import { deleteExpiredSessions, trimToCap, type RetentionStats } from "./retention.js";
+import { getSession } from "./sql/sessions.js";
+import {
+  compactionCandidates,
+  deleteRawChunks,
+  insertSegment,
+  rawChunkData,
+  rawChunkMetas,
+  retentionCandidates,
+  type CompactionCandidate,
+} from "./sql/segments.js";
+
+/** Tuning that is not configuration, each with its reason. */
+export const COMPACTOR_TUNING = Object.freeze({
+  /**
+   * Chunks per segment at most. Output echoed a keystroke at a time arrives in 1-byte chunks;
+   * without a bound a 1 MiB segment could hold a million index entries (12 bytes each). This
+   * keeps the index of one segment under ~200 KB.
+   */
+  MAX_CHUNKS_PER_SEGMENT: 16_384,
+  /** Sessions examined per pass; the rest wait for the next pass (oldest cold output first). */
+  CANDIDATES_PER_PASS: 200,
+  /** Namespace of the per-session advisory locks (first key of the two-key form; "ptkc" in ASCII). */
+  SESSION_LOCK_CLASS: 0x70746b63,
+});
+
+/** Points where the compaction of a segment can be interrupted (tests inject faults here). */
+export type CompactionStep = "read" | "compressed" | "inserted" | "deleted";
+
+export interface CompactorOptions {
+  pool: pg.Pool;
+  log: Logger;
+  /** Raw rows older than this are cold (STORE_COMPACT_AFTER_MS). */
+  compactAfterMs: number;
+  /** Per-session cap of kept raw output (STORE_RETENTION_BYTES); 0 disables the cap. */
+  retentionBytes: number;
+  /** Ended sessions older than this are deleted (STORE_RETENTION_MAX_AGE_MS); 0 disables it. */
+  retentionMaxAgeMs: number;
+  /** Raw bytes per segment; the measured default suits production, tests use small ones. */
+  segmentRawBytes?: number;
+  codec?: CodecId;
+  now?: () => number;
+  /** Called at each step of each segment; a throw aborts that segment (fault injection). */
+  onStep?: (step: CompactionStep, segment: { sessionId: string; firstSeq: number; lastSeq: number }) => void | Promise<void>;
+}
+
+/** Counters since start, for logs and metrics. */
+export interface CompactorStats extends RetentionStats {
+  passes: number;
+  segmentsWritten: number;
+  chunksCompacted: number;
+  rawBytesCompacted: number;
+  storedBytesWritten: number;
+  /** Sessions another compactor was working on. */
+  sessionsSkippedLocked: number;
+  /** Segment transactions rolled back because the rows changed under them. */
+  segmentsAbandoned: number;
+}
+
+export interface PassResult {
+  sessions: number;
+  segments: number;
+}
+
+export class Compactor {
+  readonly stats: CompactorStats = {
+    passes: 0,
+    segmentsWritten: 0,
+    chunksCompacted: 0,
+    rawBytesCompacted: 0,
+    storedBytesWritten: 0,
+    sessionsSkippedLocked: 0,
+    segmentsAbandoned: 0,
+    segmentsDropped: 0,
+    bytesDropped: 0,
+    sessionsExpired: 0,
+  };
+  private readonly segmentRawBytes: number;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: CompactorOptions) {
+    this.segmentRawBytes = opts.segmentRawBytes ?? SEGMENT_RAW_BYTES;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** One pass: compact every candidate session, trim over-cap sessions, delete expired ones. */
+  async runOnce(signal: AbortSignal = new AbortController().signal): Promise<PassResult> {
+    const { pool } = this.opts;
+    const capBytes = this.opts.retentionBytes > 0 ? this.opts.retentionBytes : Number.MAX_SAFE_INTEGER;
+    const candidates = await compactionCandidates(pool, {
+      coldBeforeUs: (this.now() - this.opts.compactAfterMs) * 1000,
+      retentionBytes: capBytes,
+      limit: COMPACTOR_TUNING.CANDIDATES_PER_PASS,
+    });
+    let segments = 0;
+    for (const c of candidates) {
+      signal.throwIfAborted();
+      const written = await this.withSessionLock(c.session_id, (client) => this.compactSession(client, c, capBytes, signal));
+      segments += written ?? 0;
+    }
+    if (this.opts.retentionBytes > 0) {
+      for (const sessionId of await retentionCandidates(pool, { retentionBytes: capBytes, limit: COMPACTOR_TUNING.CANDIDATES_PER_PASS })) {
+        signal.throwIfAborted();
+        await this.withSessionLock(sessionId, (client) => trimToCap(client, { sessionId, capBytes, stats: this.stats, log: this.opts.log }));
+      }
+    }
+    if (this.opts.retentionMaxAgeMs > 0) {
+      await deleteExpiredSessions(pool, { endedBeforeMs: this.now() - this.opts.retentionMaxAgeMs, stats: this.stats, log: this.opts.log, signal });
+    }
+    this.stats.passes++;
+    if (segments > 0) this.opts.log.info({ sessions: candidates.length, segments }, "compaction pass");
+    return { sessions: candidates.length, segments };
+  }
+
+  /**
+   * Runs fn on a dedicated connection holding the session's advisory lock; undefined if another
+   * compactor holds it. Any failure destroys the connection, which also releases the lock.
+   */
+  private async withSessionLock<T>(sessionId: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T | undefined> {
+    const client = await this.opts.pool.connect();
+    let failed: Error | undefined;
+    try {
+      const { rows } = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock($1::integer, hashtext($2)) AS ok`, [
+        COMPACTOR_TUNING.SESSION_LOCK_CLASS,
+        sessionId,
+      ]);
+      if (!rows[0]?.ok) {
+        this.stats.sessionsSkippedLocked++;
+        return undefined;
+      }
+      const result = await fn(client);
+      // On failure the lock goes with the destroyed connection; on success it is released here,
+      // before the connection returns to the pool.
+      await client.query(`SELECT pg_advisory_unlock($1::integer, hashtext($2))`, [COMPACTOR_TUNING.SESSION_LOCK_CLASS, sessionId]);
+      return result;
+    } catch (err) {
+      failed = err instanceof Error ? err : new Error(String(err));
+      throw err;
+    } finally {
+      client.release(failed);
+    }
+  }
+
+  /** Packs the session's cold durable rows into segments; returns how many were written. */
+  private async compactSession(client: pg.PoolClient, candidate: CompactionCandidate, capBytes: number, signal: AbortSignal): Promise<number> {
+    const sessionId = candidate.session_id;
+    // A fresh look: the watermark and state may have moved since the candidate query.
+    const session = await getSession(client, sessionId);
+    if (!session) return 0;
+    const ended = session.state === "exited" || session.state === "killed" || session.state === "lost";
+    const overCap = session.durable_bytes - session.first_kept_offset > capBytes;
+    const coldBeforeUs = (this.now() - this.opts.compactAfterMs) * 1000;
+    let from = candidate.first_raw_seq;
+    let written = 0;
+    for (;;) {
+      signal.throwIfAborted();
+      const metas = await rawChunkMetas(client, { sessionId, fromSeq: from, toSeq: session.durable_seq, limit: COMPACTOR_TUNING.MAX_CHUNKS_PER_SEGMENT + 1 });
+      if (metas.length === 0 || metas[0]!.seq !== from) return written;
+      // How many rows go into this segment, and whether it is full.
+      let n = 0;
+      let bytes = 0;
+      let full = false;
+      let reachedHot = false;
+      for (const m of metas) {
+        if (n === COMPACTOR_TUNING.MAX_CHUNKS_PER_SEGMENT || (n > 0 && bytes + m.length > this.segmentRawBytes)) {
+          full = true;
+          break;
+        }
+        if (!ended && !overCap && m.ts_us >= coldBeforeUs) {
+          reachedHot = true;
+          break;
+        }
+        const prev = metas[n - 1];
+        if (prev && (m.seq !== prev.seq + 1 || m.byte_offset !== prev.byte_offset + prev.length)) {
+          this.opts.log.error({ sessionId, seq: m.seq }, "durable raw rows are not contiguous; compaction of this session stops here");
+          return written;
+        }
+        bytes += m.length;
+        n++;
+      }
+      // Every durable row is in this segment and cold: the session has gone quiet.
+      const quiet = !reachedHot && !full && metas[n - 1]!.seq === session.durable_seq;
+      if (n === 0 || !(full || ended || quiet)) return written;
+      const extent = metas.slice(0, n);
+      if (!(await this.writeSegment(client, sessionId, extent, bytes, signal))) return written;
+      written++;
+      from += n;
+      if (!full) return written;
+    }
+  }
+
+  /** Reads, compresses and moves one run of rows into a segment; false if abandoned. */
+  private async writeSegment(
+    client: pg.PoolClient,
+    sessionId: string,
+    metas: Array<{ seq: number; byte_offset: number; ts_us: number; length: number }>,
+    rawBytes: number,
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    const firstSeq = metas[0]!.seq;
+    const lastSeq = metas[metas.length - 1]!.seq;
+    const where = { sessionId, firstSeq, lastSeq };
+    const rows = await rawChunkData(client, { sessionId, firstSeq, lastSeq });
+    if (rows.length !== metas.length || rows.some((r, i) => r.seq !== metas[i]!.seq || r.data.length !== metas[i]!.length)) {
+      // Another writer changed these rows between the two reads (a session deleted meanwhile).
+      this.stats.segmentsAbandoned++;
+      return false;
+    }
+    await this.opts.onStep?.("read", where);
+    const raw = Buffer.concat(rows.map((r) => r.data), rawBytes);
+    const encoded = await encodeSegment(raw, { signal, ...(this.opts.codec ? { codec: this.opts.codec } : {}) });
+    await this.opts.onStep?.("compressed", where);
+    const firstTsUs = metas[0]!.ts_us;
+    await client.query("BEGIN");
+    try {
+      const inserted = await insertSegment(client, {
+        sessionId,
+        firstSeq,
+        lastSeq,
+        firstOffset: metas[0]!.byte_offset,
+        byteLength: rawBytes,
+        codec: encoded.codec,
+        data: encoded.data,
+        chunkLengths: metas.map((m) => m.length),
+        firstTsUs,
+        tsDeltasUs: metas.map((m) => m.ts_us - firstTsUs),
+      });
+      await this.opts.onStep?.("inserted", where);
+      const deleted = inserted ? await deleteRawChunks(client, where) : 0;
+      await this.opts.onStep?.("deleted", where);
+      if (!inserted || deleted !== metas.length) {
+        await client.query("ROLLBACK");
+        this.stats.segmentsAbandoned++;
+        this.opts.log.warn({ sessionId, firstSeq, lastSeq, deleted, expected: metas.length }, "rows changed under compaction; segment abandoned");
+        return false;
+      }
+      await client.query("COMMIT");
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw err;
+    }
+    this.stats.segmentsWritten++;
+    this.stats.chunksCompacted += metas.length;
+    this.stats.rawBytesCompacted += rawBytes;
+    this.stats.storedBytesWritten += encoded.data.length;
+    return true;
+  }
+}
