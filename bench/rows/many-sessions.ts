@@ -1,0 +1,102 @@
+/**
+ * Row 3: many sessions writing at a steady rate at once. A pty-service of its own sends to the
+ * store through an ack observer (ack-observer.ts) that times every chunk from its timestamp to
+ * the ack that covers it: the durable lag. The pty-service's ListSessions is polled for sessions
+ * paused by flow control. Programs are paced perl writers (paced-writer.pl), each starting at
+ * its own offset of the realistic corpus.
+ */
+import type { PtyApi } from "@ptykeep/proto";
+import { createPtyClient } from "@ptykeep/proto";
+import { startAckObserver } from "../lib/ack-observer.js";
+import { programs } from "../lib/programs.js";
+import { fmt, ratio, type RowResult, type RunContext } from "../lib/result.js";
+import type { BenchSystem } from "../lib/system.js";
+import { delay, quantile, rpc, waitFor } from "../lib/util.js";
+
+const MANY = Object.freeze({
+  SESSIONS: 100,
+  /** 50 KB/s each: 5,000 bytes every 100 ms. */
+  CHUNK_BYTES: 5_000,
+  INTERVAL_MS: 100,
+  SECONDS: { quick: 15, full: 60 },
+  LAG_P99_LIMIT_MS: 250,
+  /** How often the pty-service is asked which sessions are paused. */
+  PAUSE_POLL_MS: 100,
+  SPAWN_CONCURRENCY: 10,
+  /** After the writers end, acks for the last chunks must arrive within this. */
+  DRAIN_TIMEOUT_MS: 30_000,
+  SEED_OFFSET_STEP: 104_729,
+});
+
+export async function runManySessions(sys: BenchSystem, ctx: RunContext, corpus: { file: string; bytes: number }): Promise<RowResult> {
+  const seconds = ctx.quick ? MANY.SECONDS.quick : MANY.SECONDS.full;
+  const count = Math.round((seconds * 1000) / MANY.INTERVAL_MS);
+  const observer = await startAckObserver(sys.store.address);
+  const child = await sys.startPty("pty-service-many", {}, observer.address);
+  const client = createPtyClient(child.address);
+  const pausedSeen = new Set<string>();
+  let polls = 0;
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      const r = await rpc<PtyApi.ListSessionsResponse__Output>(client, "ListSessions", {}).catch(() => undefined);
+      if (r) {
+        polls++;
+        for (const s of r.sessions) if (s.paused) pausedSeen.add(s.sessionId);
+      }
+      await delay(MANY.PAUSE_POLL_MS);
+    }
+  })();
+  try {
+    const ids: string[] = [];
+    let next = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: MANY.SPAWN_CONCURRENCY }, async () => {
+        while (next < MANY.SESSIONS) {
+          const i = next++;
+          const program = programs.paced(corpus.file, (i * MANY.SEED_OFFSET_STEP) % corpus.bytes, MANY.CHUNK_BYTES, MANY.INTERVAL_MS, count);
+          const { sessionId } = await rpc<PtyApi.SpawnResponse__Output>(client, "Spawn", { ...program, rows: 24, cols: 80 });
+          ids.push(sessionId);
+        }
+      }),
+    );
+    const spawnS = (performance.now() - started) / 1000;
+    ctx.log(`  row 3: ${ids.length} sessions spawned in ${fmt(spawnS)} s; writing for ${seconds} s`);
+    const expectedBytes = MANY.SESSIONS * count * MANY.CHUNK_BYTES;
+    // Every program ends after `count` chunks; wait until all their output is acknowledged.
+    await waitFor(
+      "every session's output to be acknowledged",
+      async () => {
+        const r = await rpc<PtyApi.ListSessionsResponse__Output>(client, "ListSessions", {});
+        return r.sessions.length >= MANY.SESSIONS && r.sessions.every((s) => s.state !== "SESSION_STATE_RUNNING" && Number(s.durableSeq) >= Number(s.lastSeq)) ? true : undefined;
+      },
+      { timeoutMs: seconds * 1000 + MANY.DRAIN_TIMEOUT_MS, intervalMs: 250 },
+    );
+    const wallS = (performance.now() - started) / 1000;
+    const lags = observer.lagsMs;
+    const p50 = quantile(lags, 0.5);
+    const p99 = quantile(lags, 0.99);
+    const max = Math.max(...lags);
+    ctx.log(`  row 3: ${lags.length} chunks, lag p50 ${fmt(p50)} p99 ${fmt(p99)} max ${fmt(max)} ms, paused sessions ${pausedSeen.size}`);
+    return {
+      id: "3",
+      title: `${MANY.SESSIONS} sessions × 50 KB/s × ${seconds} s: durable lag`,
+      measured: `lag p50 ${fmt(p50)} ms, p99 ${fmt(p99)} ms, max ${fmt(max)} ms; ${pausedSeen.size} session(s) seen paused`,
+      baseline: "—",
+      ratio: `p99 ${ratio(p99 / MANY.LAG_P99_LIMIT_MS)} of the limit`,
+      target: `p99 ≤ ${MANY.LAG_P99_LIMIT_MS} ms, no session paused`,
+      met: p99 <= MANY.LAG_P99_LIMIT_MS && pausedSeen.size === 0 && observer.rejections === 0,
+      notes: [
+        `${MANY.SESSIONS} perl writers, ${MANY.CHUNK_BYTES} bytes every ${MANY.INTERVAL_MS} ms each (${fmt((MANY.SESSIONS * MANY.CHUNK_BYTES * 1000) / MANY.INTERVAL_MS / 1e6)} MB/s in all), ${fmt(observer.bytes / 1e6)} MB of ${fmt(expectedBytes / 1e6)} MB expected went to the store in ${observer.chunks} chunks over ${fmt(wallS)} s (spawning took ${fmt(spawnS)} s). Lag = ack seen - chunk timestamp, per chunk, measured through a pass-through proxy in front of the store (adds one hop). Paused checked by ${polls} polls of ListSessions every ${MANY.PAUSE_POLL_MS} ms. Store rejections: ${observer.rejections}.`,
+      ],
+      data: { sessions: MANY.SESSIONS, seconds, chunks: observer.chunks, bytes: observer.bytes, expectedBytes, p50, p99, max, paused: [...pausedSeen], spawnS, wallS },
+    };
+  } finally {
+    polling = false;
+    await poller;
+    client.close();
+    await child.stop();
+    await observer.stop();
+  }
+}
