@@ -119,6 +119,17 @@ describe("write, resize, signal", () => {
     expect((await codeOf(rpc(sys.ptyClient, "Signal", { sessionId, signal: "INT" }))).code).toBe(Code.FAILED_PRECONDITION);
   });
 
+  it("passes input through as bytes, every byte value included", async () => {
+    const input = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    // Raw mode: no line editing, no signals, no echo; the program checksums what it reads.
+    const { sessionId } = await spawn(sys, { command: "/bin/sh", args: ["-c", "stty raw -echo; echo ready; head -c 256 | od -An -tx1 | tr -d ' \\n'"] });
+    await waitFor("ready", async () => (await readHistory(sys, sessionId)).bytes.toString().includes("ready"));
+    await rpc(sys.ptyClient, "Write", { sessionId, data: input });
+    await waitStoredEnd(sys, sessionId);
+    const out = (await readHistory(sys, sessionId)).bytes.toString().replace(/^ready\s*/, "").trim();
+    expect(out).toBe(input.toString("hex"));
+  });
+
   it("refuses input a program does not read beyond PTY_MAX_PENDING_INPUT_BYTES", async () => {
     // Raw mode: the terminal holds unread input instead of discarding it past a full line.
     const { sessionId } = await spawn(sys, { command: "/bin/sh", args: ["-c", "stty raw -echo; echo ready; sleep 30"] });
