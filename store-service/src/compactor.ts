@@ -205,8 +205,9 @@ export class Compactor {
         bytes += m.length;
         n++;
       }
-      // Every durable row is in this segment and cold: the session has gone quiet.
-      const quiet = !reachedHot && !full && metas[n - 1]!.seq === session.durable_seq;
+      // Every durable row is in this segment and really cold (over the cap, hot rows are packed
+      // into full segments only): the session has gone quiet.
+      const quiet = !reachedHot && !full && metas[n - 1]!.seq === session.durable_seq && metas[n - 1]!.ts_us < coldBeforeUs;
       if (n === 0 || !(full || ended || quiet)) return written;
       const extent = metas.slice(0, n);
       if (!(await this.writeSegment(client, sessionId, extent, bytes, signal))) return written;
