@@ -9,6 +9,8 @@
 import * as grpc from "@grpc/grpc-js";
 import { ptyV1, storeV1 } from "./load.js";
 import { TRANSPORT } from "./server.js";
+import { bearerInterceptor } from "./auth.js";
+import { clientCredentials, type ClientTls } from "./tls.js";
 import type { StoreServiceClient } from "./generated/ptykeep/store/v1/StoreService.js";
 import type { PtyServiceClient } from "./generated/ptykeep/pty/v1/PtyService.js";
 
@@ -40,14 +42,28 @@ export function toGrpcTarget(address: string): string {
 export interface ClientOptions {
   credentials?: grpc.ChannelCredentials;
   channelOptions?: grpc.ChannelOptions;
+  /** TLS from files (used when `credentials` is not given); see tls.ts. */
+  tls?: ClientTls;
+  /** Bearer token sent with every call (`authorization` metadata); see auth.ts. */
+  token?: string;
+}
+
+/** Credentials, channel options and interceptors for a client built from ClientOptions. */
+function channelSetup(opts: ClientOptions): { credentials: grpc.ChannelCredentials; options: grpc.ClientOptions } {
+  const fromTls = clientCredentials(opts.tls);
+  const options: grpc.ClientOptions = { ...CLIENT_CHANNEL_OPTIONS, ...fromTls.channelOptions, ...opts.channelOptions };
+  if (opts.token) options.interceptors = [bearerInterceptor(opts.token)];
+  return { credentials: opts.credentials ?? fromTls.credentials, options };
 }
 
 export function createStoreClient(address: string, opts: ClientOptions = {}): StoreServiceClient {
-  return new storeV1.StoreService(toGrpcTarget(address), opts.credentials ?? grpc.credentials.createInsecure(), { ...CLIENT_CHANNEL_OPTIONS, ...opts.channelOptions });
+  const { credentials, options } = channelSetup(opts);
+  return new storeV1.StoreService(toGrpcTarget(address), credentials, options);
 }
 
 export function createPtyClient(address: string, opts: ClientOptions = {}): PtyServiceClient {
-  return new ptyV1.PtyService(toGrpcTarget(address), opts.credentials ?? grpc.credentials.createInsecure(), { ...CLIENT_CHANNEL_OPTIONS, ...opts.channelOptions });
+  const { credentials, options } = channelSetup(opts);
+  return new ptyV1.PtyService(toGrpcTarget(address), credentials, options);
 }
 
 /** A unary call as a promise, with a deadline. */

@@ -12,6 +12,9 @@ import * as grpc from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import { ReflectionService } from "@grpc/reflection";
 import { toStatus } from "./errors.js";
+import { authInterceptor, type TokenSet } from "./auth.js";
+import type { ServiceMetrics } from "./metrics.js";
+import { serverCredentials, type ServerTls } from "./tls.js";
 import { HEALTH_SERVICE_NAME, packageDefinition } from "./load.js";
 import type { Logger } from "./log.js";
 
@@ -151,6 +154,12 @@ export interface ServerOptions {
   services: ServiceBinding[];
   log: Logger;
   credentials?: grpc.ServerCredentials;
+  /** TLS from files (used when `credentials` is not given); mutual when it has a client CA. */
+  tls?: ServerTls;
+  /** Bearer tokens every call must carry (health and reflection stay open); see auth.ts. */
+  tokens?: TokenSet;
+  /** Counts calls by method and status code. */
+  metrics?: ServiceMetrics;
 }
 
 export interface RunningServer {
@@ -166,7 +175,11 @@ export interface RunningServer {
 }
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
-  const server = new grpc.Server(SERVER_CHANNEL_OPTIONS);
+  // Metrics innermost, so that they also count the calls authentication refuses.
+  const interceptors: grpc.ServerInterceptor[] = [];
+  if (opts.metrics) interceptors.push(opts.metrics.grpcInterceptor());
+  if (opts.tokens) interceptors.push(authInterceptor(opts.tokens));
+  const server = new grpc.Server({ ...SERVER_CHANNEL_OPTIONS, interceptors });
   for (const service of opts.services) server.addService(service.definition, service.implementation);
 
   const health = new HealthImplementation({ "": "SERVING", ...Object.fromEntries(opts.services.map((s) => [s.name, "SERVING"])) });
@@ -174,7 +187,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   new ReflectionService(packageDefinition, { services: [...opts.services.map((s) => s.name), HEALTH_SERVICE_NAME] }).addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(opts.address, opts.credentials ?? grpc.ServerCredentials.createInsecure(), (err, boundPort) => (err ? reject(new Error(`cannot listen on ${opts.address}: ${err.message}`)) : resolve(boundPort)));
+    server.bindAsync(opts.address, opts.credentials ?? serverCredentials(opts.tls), (err, boundPort) => (err ? reject(new Error(`cannot listen on ${opts.address}: ${err.message}`)) : resolve(boundPort)));
   });
 
   let stopping: Promise<void> | undefined;

@@ -75,6 +75,13 @@ export interface BatchWriterOptions {
   flushMs: number;
   maxPendingBytes: number;
   seqWindow: number;
+  /** Told of every chunk received and every flush (Prometheus metrics; see proto/src/metrics.ts). */
+  metrics?: WriterMetrics;
+}
+
+export interface WriterMetrics {
+  received(bytes: number): void;
+  flushed(f: { chunks: number; bytes: number; seconds: number; ok: boolean }): void;
 }
 
 interface Pending extends ChunkInsert {
@@ -158,6 +165,7 @@ export class BatchWriter {
   enqueue(chunk: Pending): void {
     this.pending.push(chunk);
     this.pendingBytes += chunk.data.length;
+    this.opts.metrics?.received(chunk.data.length);
     if (this.pendingBytes >= this.opts.flushBytes) this.startFlushing();
     else this.timer ??= setTimeout(() => this.startFlushing(), this.opts.flushMs);
     this.applyPressure();
@@ -221,9 +229,13 @@ export class BatchWriter {
     let useCopy = true;
     let failures = 0;
     for (;;) {
+      const started = performance.now();
       try {
-        return await this.flush(batch, useCopy);
+        const outcome = await this.flush(batch, useCopy);
+        this.observeFlush(batch, started, true);
+        return outcome;
       } catch (err) {
+        this.observeFlush(batch, started, false);
         if (useCopy && (err as { code?: unknown }).code === UNIQUE_VIOLATION) {
           this.opts.log.error({ err }, "COPY met a chunk already stored although the session's max seq said otherwise; retrying without COPY");
           useCopy = false;
@@ -245,6 +257,12 @@ export class BatchWriter {
         delay = Math.min(delay * 2, WRITER_TUNING.RETRY_MAX_MS);
       }
     }
+  }
+
+  private observeFlush(batch: Pending[], started: number, ok: boolean): void {
+    if (!this.opts.metrics) return;
+    const bytes = batch.reduce((n, c) => n + c.data.length, 0);
+    this.opts.metrics.flushed({ chunks: batch.length, bytes, seconds: (performance.now() - started) / 1000, ok });
   }
 
   /** Each session's chunks in a transaction of their own (each with its own retries). */

@@ -3,7 +3,7 @@
  * passed down. Each variable is documented here (this is the reference the README table follows);
  * a bad value stops start-up with a ConfigError naming the variable.
  */
-import { ConfigError, envBool, envInt, envListenAddress, envString } from "@ptykeep/proto";
+import { ConfigError, envBool, envInt, envListenAddress, envMetricsListen, envString, loadClientSecurity, loadServerSecurity, type ClientSecurity, type ServerSecurity } from "@ptykeep/proto";
 
 export interface StoreConfig {
   /** STORE_LISTEN: gRPC listen address, host:port (port 0 picks a free one). Default 127.0.0.1:50052. */
@@ -117,8 +117,9 @@ export function loadStoreConfig(env: NodeJS.ProcessEnv = process.env): StoreConf
   if (maxPendingBytes < flushBytes) {
     throw new ConfigError(`STORE_MAX_PENDING_BYTES=${maxPendingBytes} must be at least STORE_FLUSH_BYTES=${flushBytes}`);
   }
+  const listen = envListenAddress(env, "STORE_LISTEN", D.LISTEN);
   return Object.freeze({
-    listen: envListenAddress(env, "STORE_LISTEN", D.LISTEN),
+    listen,
     databaseUrl,
     flushBytes,
     flushMs: envInt(env, "STORE_FLUSH_MS", D.FLUSH_MS, { min: 0, max: 60_000 }),
@@ -128,6 +129,9 @@ export function loadStoreConfig(env: NodeJS.ProcessEnv = process.env): StoreConf
     statementTimeoutMs: envInt(env, "STORE_PG_STATEMENT_TIMEOUT_MS", D.STATEMENT_TIMEOUT_MS, { min: 100, max: 3_600_000 }),
     shutdownGraceMs: envInt(env, "STORE_SHUTDOWN_GRACE_MS", D.SHUTDOWN_GRACE_MS, { min: 0, max: 600_000 }),
     seqWindow: envInt(env, "STORE_SEQ_WINDOW", D.SEQ_WINDOW, { min: 1, max: Number.MAX_SAFE_INTEGER }),
+    security: loadServerSecurity(env, { prefix: "STORE", listen, listenVar: "STORE_LISTEN" }),
+    metricsListen: envMetricsListen(env, "STORE_METRICS_LISTEN"),
+    ptyClient: loadClientSecurity(env, "STORE_PTY"),
     compactor: envBool(env, "STORE_COMPACTOR", D.COMPACTOR),
     compactIntervalMs: envInt(env, "STORE_COMPACT_INTERVAL_MS", D.COMPACT_INTERVAL_MS, { min: 10, max: 86_400_000 }),
     compactAfterMs: envInt(env, "STORE_COMPACT_AFTER_MS", D.COMPACT_AFTER_MS, { min: 0, max: 30 * 86_400_000 }),

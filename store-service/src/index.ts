@@ -10,7 +10,7 @@
  * write and acknowledge what was read, end those streams, let other calls finish until the grace
  * period ends, then cancel what is left and close the pool.
  */
-import { STORE_SERVICE_NAME, createLogger, startServer, storeV1, type Logger } from "@ptykeep/proto";
+import { STORE_SERVICE_NAME, StoreMetrics, createLogger, logListenSecurity, startMetricsServer, startServer, storeV1, type Logger, type MetricsServer } from "@ptykeep/proto";
 import { BatchWriter } from "./batch-writer.js";
 import { createPool } from "./db/pool.js";
 import { migrate } from "./db/migrate.js";
@@ -18,6 +18,7 @@ import { storeHandlers, type AppendStream } from "./service.js";
 import { Compactor } from "./compactor.js";
 import { runPeriodically, type PeriodicJob } from "./periodic.js";
 import type { StoreConfig } from "./config.js";
+import { countSessionsByState } from "./sql/session-counts.js";
 
 export { loadStoreConfig, STORE_DEFAULTS, type StoreConfig } from "./config.js";
 
@@ -29,6 +30,10 @@ export interface RunningStore {
   stop(graceMs?: number): Promise<void>;
   /** The compactor of this process (undefined with STORE_COMPACTOR=off); its stats count its work. */
   compactor: Compactor | undefined;
+  /** This process's Prometheus metrics (served when STORE_METRICS_LISTEN is set). */
+  metrics: StoreMetrics;
+  /** "host:port" of the /metrics endpoint, when it is on. */
+  metricsAddress: string | undefined;
 }
 
 /** Share of the grace period given to writing what streams sent before the rest is cancelled. */
@@ -39,6 +44,7 @@ const POOL_CLOSE_TIMEOUT_MS = 2_000;
 export async function startStoreService(opts: { config: StoreConfig; log?: Logger }): Promise<RunningStore> {
   const { config } = opts;
   const log = opts.log ?? createLogger("store-service");
+  const metrics = new StoreMetrics();
   const pool = createPool({
     databaseUrl: config.databaseUrl,
     max: config.poolSize,
@@ -59,6 +65,7 @@ export async function startStoreService(opts: { config: StoreConfig; log?: Logge
     flushMs: config.flushMs,
     maxPendingBytes: config.maxPendingBytes,
     seqWindow: config.seqWindow,
+    metrics,
   });
   // Background jobs: every replica runs them; they coordinate through PostgreSQL locks.
   const jobs: PeriodicJob[] = [];
@@ -74,6 +81,9 @@ export async function startStoreService(opts: { config: StoreConfig; log?: Logge
       address: config.listen,
       log,
       services: [{ name: STORE_SERVICE_NAME, definition: service, implementation: storeHandlers({ pool, writer, log, streams }) }],
+      tls: config.security.tls,
+      tokens: config.security.tokens,
+      metrics,
     });
   } catch (err) {
     await Promise.all(jobs.map((j) => j.stop()));
@@ -83,6 +93,19 @@ export async function startStoreService(opts: { config: StoreConfig; log?: Logge
   const host = config.listen.startsWith("unix:") ? config.listen : config.listen.slice(0, config.listen.lastIndexOf(":"));
   const address = host.startsWith("unix:") ? host : `${host === "0.0.0.0" ? "127.0.0.1" : host === "[::]" ? "[::1]" : host}:${server.port}`;
   log.info({ address }, "store-service listening");
+  logListenSecurity(log, { listen: config.listen, security: config.security });
+  metrics.setSources({ sessionsByState: () => countSessionsByState(pool), pendingBytes: () => writer.waitingBytes, openStreams: () => streams.size });
+  let metricsServer: MetricsServer | undefined;
+  if (config.metricsListen) {
+    try {
+      metricsServer = await startMetricsServer({ listen: config.metricsListen, registry: metrics.registry, log });
+    } catch (err) {
+      await server.stop(0);
+      await Promise.all(jobs.map((j) => j.stop()));
+      await pool.end().catch(() => {});
+      throw err;
+    }
+  }
 
   let stopping: Promise<void> | undefined;
   const stop = (graceMs = config.shutdownGraceMs) => {
@@ -98,11 +121,12 @@ export async function startStoreService(opts: { config: StoreConfig; log?: Logge
       await Promise.all([serverStopped, ...jobs.map((j) => j.stop())]);
       await Promise.race([writerClosed, delay(Math.max(0, started + graceMs - Date.now()))]);
       await Promise.race([pool.end().catch(() => {}), delay(POOL_CLOSE_TIMEOUT_MS)]);
+      await metricsServer?.close();
       log.info({ ms: Date.now() - started }, "store-service stopped");
     })();
     return stopping;
   };
-  return { port: server.port, address, stop, compactor };
+  return { port: server.port, address, stop, compactor, metrics, metricsAddress: metricsServer?.address };
 }
 
 function delay(ms: number): Promise<void> {
