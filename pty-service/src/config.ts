@@ -6,13 +6,15 @@
  */
 import os from "node:os";
 import path from "node:path";
-import { ConfigError, MAX_CHUNK_BYTES, envInt, envListenAddress, envString } from "@ptykeep/proto";
+import { ConfigError, MAX_CHUNK_BYTES, envInt, envListenAddress, envMetricsListen, envString, loadClientSecurity, loadServerSecurity, type ClientSecurity, type ServerSecurity } from "@ptykeep/proto";
+import { loadSpawnPolicy, type SpawnPolicy } from "./spawn-policy.js";
 
 /** Fixed tuning numbers of the pty-service (not configurable), each with the reason for its value. */
 export const TUNING = Object.freeze({
   /**
-   * PTY reads are ~4 KB; gRPC and the store cost per message, so reads are gathered into one
-   * chunk for up to this long. Small enough that a keystroke's echo still feels instant.
+   * PTY reads are ~4 KB; gRPC and the store cost per message, so while output flows, reads are
+   * gathered into one chunk for up to this long. A read after this long a silence (a keystroke's
+   * echo) is sent at once instead: interactive output pays no delay, bulk output is coalesced.
    */
   COALESCE_DELAY_MS: 3,
   /** …or until this many bytes are gathered (64 KB messages reach ~330 MB/s on loopback). */
@@ -87,6 +89,22 @@ export interface PtyConfig {
   endedRetentionMs: number;
   /** Shutdown: how long sessions get to end and be recorded before the server is forced down. */
   shutdownGraceMs: number;
+  /**
+   * PTY_TLS_CERT / PTY_TLS_KEY (server certificate), PTY_TLS_CA (require client certificates
+   * signed by it), PTY_TOKENS / PTY_TOKENS_FILE (bearer tokens with a role),
+   * PTY_ALLOW_INSECURE_LISTEN (listen off loopback without them). See proto/src/auth.ts.
+   */
+  security: ServerSecurity;
+  /**
+   * How this service calls the store: PTY_STORE_TLS_CA, PTY_STORE_TLS_CERT / PTY_STORE_TLS_KEY
+   * (client certificate for mutual TLS), PTY_STORE_TLS_SERVER_NAME, PTY_STORE_TOKEN /
+   * PTY_STORE_TOKEN_FILE (a full token: it writes).
+   */
+  storeClient: ClientSecurity;
+  /** PTY_METRICS_LISTEN: host:port of the Prometheus endpoint (/metrics); unset = off. */
+  metricsListen: string | undefined;
+  /** PTY_ALLOWED_COMMANDS and PTY_ENV_DENY: see spawn-policy.ts. */
+  spawnPolicy: SpawnPolicy;
 }
 
 type Env = Record<string, string | undefined>;
@@ -104,8 +122,9 @@ export function loadPtyConfig(env: Env = process.env): Readonly<PtyConfig> {
   const defaultCwd = envString(env, "PTY_DEFAULT_CWD", os.homedir());
   if (!path.isAbsolute(defaultCwd)) throw new ConfigError(`PTY_DEFAULT_CWD=${JSON.stringify(defaultCwd)} must be an absolute path`);
   const advertise = envString(env, "PTY_ADVERTISE", "");
+  const listen = envListenAddress(env, "PTY_LISTEN", "127.0.0.1:50051");
   return Object.freeze({
-    listen: envListenAddress(env, "PTY_LISTEN", "127.0.0.1:50051"),
+    listen,
     storeAddr: envString(env, "STORE_ADDR", "127.0.0.1:50052"),
     advertise: advertise === "" ? undefined : advertise,
     defaultCwd,
@@ -122,5 +141,9 @@ export function loadPtyConfig(env: Env = process.env): Readonly<PtyConfig> {
     viewerBufferBytes: envInt(env, "PTY_VIEWER_BUFFER_BYTES", 4 * MIB, { min: 2 * MAX_CHUNK_BYTES, max: 1024 * MIB }),
     endedRetentionMs: envInt(env, "PTY_ENDED_RETENTION_MS", 10 * 60_000, { min: 0, max: 7 * 24 * 3600_000 }),
     shutdownGraceMs: envInt(env, "PTY_SHUTDOWN_GRACE_MS", 10_000, { min: 0, max: 600_000 }),
+    security: loadServerSecurity(env, { prefix: "PTY", listen, listenVar: "PTY_LISTEN" }),
+    storeClient: loadClientSecurity(env, "PTY_STORE"),
+    metricsListen: envMetricsListen(env, "PTY_METRICS_LISTEN"),
+    spawnPolicy: loadSpawnPolicy(env),
   });
 }

@@ -9,7 +9,7 @@
  * cannot outlive this process anyway), waits for their last output and exit records to reach the
  * store within the grace period, then closes the store link and the gRPC server.
  */
-import { PTY_SERVICE_NAME, createLogger, createStoreClient, ptyV1, startServer, type Logger } from "@ptykeep/proto";
+import { PTY_SERVICE_NAME, PtyMetrics, createLogger, createStoreClient, logListenSecurity, ptyV1, startMetricsServer, startServer, type Logger, type MetricsServer } from "@ptykeep/proto";
 import type { PtyConfig } from "./config.js";
 import { FlowBudget } from "./flow-control.js";
 import { SessionRegistry } from "./session-registry.js";
@@ -26,12 +26,17 @@ export interface RunningPty {
   stop(graceMs?: number): Promise<void>;
   /** Unacknowledged output held for the store across all sessions, in accounted bytes. */
   unackedBytes(): number;
+  /** This process's Prometheus metrics (served when PTY_METRICS_LISTEN is set). */
+  metrics: PtyMetrics;
+  /** "host:port" of the /metrics endpoint, when it is on. */
+  metricsAddress: string | undefined;
 }
 
 export async function startPtyService(opts: { config: Readonly<PtyConfig>; log?: Logger }): Promise<RunningPty> {
   const { config } = opts;
   const log = opts.log ?? createLogger("pty-service");
-  const store = createStoreClient(config.storeAddr);
+  const store = createStoreClient(config.storeAddr, { tls: config.storeClient.tls, token: config.storeClient.token });
+  const metrics = new PtyMetrics();
   const link = new StoreLink({ client: store, log });
   const flow = new FlowBudget(config);
   const registry = new SessionRegistry({ maxSessions: config.maxSessions, endedRetentionMs: config.endedRetentionMs });
@@ -55,6 +60,9 @@ export async function startPtyService(opts: { config: Readonly<PtyConfig>; log?:
       address: config.listen,
       log,
       services: [{ name: PTY_SERVICE_NAME, definition: ptyV1.PtyService.service, implementation: ptyHandlers(deps) }],
+      tls: config.security.tls,
+      tokens: config.security.tokens,
+      metrics,
     });
   } catch (err) {
     link.stop();
@@ -65,6 +73,28 @@ export async function startPtyService(opts: { config: Readonly<PtyConfig>; log?:
   const address = host.startsWith("unix:") ? host : `${host === "0.0.0.0" ? "127.0.0.1" : host === "[::]" ? "[::1]" : host}:${server.port}`;
   deps.node = config.advertise ?? address;
   log.info({ address, store: config.storeAddr }, "pty-service listening");
+  logListenSecurity(log, { listen: config.listen, security: config.security });
+  metrics.setSources({
+    sessions: () =>
+      registry.all().map((a) => {
+        const info = a.info();
+        const bytes = a.outputBytes;
+        return { id: a.id, state: a.status, paused: info.paused ?? false, producedBytes: bytes.produced, durableBytes: bytes.durable, unackedChunks: Math.max(0, Number(info.lastSeq ?? 0) - Number(info.durableSeq ?? 0)), viewers: a.viewerCount };
+      }),
+    unackedBytes: () => flow.unackedBytes,
+    storeConnected: () => link.connected,
+  });
+  let metricsServer: MetricsServer | undefined;
+  if (config.metricsListen) {
+    try {
+      metricsServer = await startMetricsServer({ listen: config.metricsListen, registry: metrics.registry, log });
+    } catch (err) {
+      await server.stop(0);
+      link.stop();
+      store.close();
+      throw err;
+    }
+  }
 
   let stopping: Promise<void> | undefined;
   const stop = (graceMs = config.shutdownGraceMs) => {
@@ -84,11 +114,12 @@ export async function startPtyService(opts: { config: Readonly<PtyConfig>; log?:
       link.stop();
       store.close();
       registry.clear();
+      await metricsServer?.close();
       log.info({ ms: Date.now() - started }, "pty-service stopped");
     })();
     return stopping;
   };
-  return { port: server.port, address, stop, unackedBytes: () => flow.unackedBytes };
+  return { port: server.port, address, stop, unackedBytes: () => flow.unackedBytes, metrics, metricsAddress: metricsServer?.address };
 }
 
 function delay(ms: number): Promise<void> {

@@ -123,6 +123,8 @@ export class SessionActor implements LinkedSession, FlowParticipant {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private pendingTs = 0;
+  /** When the last chunk was cut: reads soon after it are coalesced, reads after a silence are not. */
+  private lastChunkAt = 0;
   private flushTimer: NodeJS.Timeout | undefined;
 
   // Held chunks (outbox + ring), oldest first, as a deque: chunks[head..] are live.
@@ -201,6 +203,11 @@ export class SessionActor implements LinkedSession, FlowParticipant {
     const first = this.chunks[this.head];
     if (!first) return undefined;
     return this.chunks[this.head + (seq - first.seq)];
+  }
+
+  /** Output bytes produced so far, and how many of them the store has made durable (metrics). */
+  get outputBytes(): { produced: number; durable: number } {
+    return { produced: this.offset, durable: this.offset - this.unackedData };
   }
 
   info(): PtyApi.PtySession {
@@ -427,10 +434,12 @@ export class SessionActor implements LinkedSession, FlowParticipant {
   // ── output path ─────────────────────────────────────────────────────────────────────────────
 
   private onData(data: Buffer): void {
-    if (this.pendingBytes === 0) this.pendingTs = this.clock();
+    const now = this.clock();
+    if (this.pendingBytes === 0) this.pendingTs = now;
     this.pending.push(data);
     this.pendingBytes += data.length;
-    if (this.pendingBytes >= TUNING.COALESCE_BYTES) this.flushPending();
+    const afterSilence = this.pendingBytes === data.length && now - this.lastChunkAt >= TUNING.COALESCE_DELAY_MS;
+    if (afterSilence || this.pendingBytes >= TUNING.COALESCE_BYTES) this.flushPending();
     else this.flushTimer ??= setTimeout(() => this.send({ type: "flush" }), TUNING.COALESCE_DELAY_MS);
   }
 
@@ -441,6 +450,7 @@ export class SessionActor implements LinkedSession, FlowParticipant {
     const all = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
+    this.lastChunkAt = this.clock();
     for (let at = 0; at < all.length; at += MAX_CHUNK_BYTES) {
       // Copy: a read buffer may be a view into a larger allocation that should not stay alive.
       const data = Buffer.from(all.subarray(at, Math.min(all.length, at + MAX_CHUNK_BYTES)));

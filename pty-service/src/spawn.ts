@@ -15,6 +15,7 @@ import { checkCwd, resolveProgram } from "./program.js";
 import { SessionActor, type SessionSpec } from "./session-actor.js";
 import type { SessionRegistry } from "./session-registry.js";
 import type { SessionChannel, StoreLink } from "./store-link.js";
+import { checkCallerEnv, checkProgram, type SpawnPolicy } from "./spawn-policy.js";
 
 export interface SpawnDeps {
   config: Readonly<PtyConfig>;
@@ -33,10 +34,10 @@ const OWN_ENV = /^(PTY_|STORE_|DATABASE_URL$|PGPASSWORD$)/;
 /** Variables that describe the service's own terminal, wrong inside the PTY. */
 const TERMINAL_ENV = new Set(["TMUX", "TMUX_PANE", "STY", "WINDOW", "WINDOWID", "TERMCAP", "COLUMNS", "LINES", "TERM", "COLORTERM"]);
 
-function baseEnv(): Record<string, string> {
+function baseEnv(policy: SpawnPolicy): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(process.env)) {
-    if (value === undefined || OWN_ENV.test(name) || TERMINAL_ENV.has(name)) continue;
+    if (value === undefined || OWN_ENV.test(name) || TERMINAL_ENV.has(name) || policy.isDenied(name)) continue;
     env[name] = value;
   }
   return env;
@@ -48,6 +49,7 @@ export async function spawnSession(req: PtyApi.SpawnRequest__Output, deps: Spawn
   const command = validate.text(req.command, "command", { max: L.MAX_COMMAND_BYTES, required: true });
   const args = validate.args(req.args);
   const callerEnv = validate.env(req.env);
+  checkCallerEnv(deps.config.spawnPolicy, callerEnv);
   const labels = validate.labels(req.labels);
   const cwd = validate.text(req.cwd, "cwd", { max: L.MAX_CWD_BYTES }) || deps.config.defaultCwd;
   const rows = req.rows === 0 ? TUNING.DEFAULT_ROWS : validate.terminalDim(req.rows, "rows");
@@ -58,9 +60,10 @@ export async function spawnSession(req: PtyApi.SpawnRequest__Output, deps: Spawn
     if (existing) return sameSession(existing, { command, args, cwd });
   }
 
-  const env: Record<string, string> = { ...baseEnv(), TERM: TUNING.DEFAULT_TERM, ...callerEnv };
+  const env: Record<string, string> = { ...baseEnv(deps.config.spawnPolicy), TERM: TUNING.DEFAULT_TERM, ...callerEnv };
   await checkCwd(cwd);
   const file = await resolveProgram(command, { cwd, pathVar: env.PATH });
+  checkProgram(deps.config.spawnPolicy, command, file);
 
   const id = requestedId ?? uuidv7();
   const spec: SessionSpec = { id, command, file, args, env, cwd, rows, cols, labels };
