@@ -447,13 +447,14 @@ export class SessionActor implements LinkedSession, FlowParticipant {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     if (this.pendingBytes === 0) return;
-    const all = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+    // One fresh buffer holding exactly these bytes (concat copies; it also copies a single read,
+    // which may be a view into a larger allocation that should not stay alive with the chunk).
+    const all = Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
     this.lastChunkAt = this.clock();
     for (let at = 0; at < all.length; at += MAX_CHUNK_BYTES) {
-      // Copy: a read buffer may be a view into a larger allocation that should not stay alive.
-      const data = Buffer.from(all.subarray(at, Math.min(all.length, at + MAX_CHUNK_BYTES)));
+      const data = all.length <= MAX_CHUNK_BYTES ? all : all.subarray(at, Math.min(all.length, at + MAX_CHUNK_BYTES));
       this.appendChunk({ seq: this.seq + 1, offset: this.offset, ts: this.pendingTs, data });
     }
   }
