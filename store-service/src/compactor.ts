@@ -23,7 +23,7 @@
  * compacted.
  */
 import type pg from "pg";
-import type { Logger } from "@ptykeep/proto";
+import type { Logger, StoreMetrics } from "@ptykeep/proto";
 import { encodeSegment, SEGMENT_RAW_BYTES, type CodecId } from "./codec.js";
 import { deleteExpiredSessions, trimToCap, type RetentionStats } from "./retention.js";
 import { getSession } from "./sql/sessions.js";
@@ -67,6 +67,8 @@ export interface CompactorOptions {
   segmentRawBytes?: number;
   codec?: CodecId;
   now?: () => number;
+  /** Prometheus counters of this process, updated after each pass. */
+  metrics?: StoreMetrics;
   /** Called at each step of each segment; a throw aborts that segment (fault injection). */
   onStep?: (step: CompactionStep, segment: { sessionId: string; firstSeq: number; lastSeq: number }) => void | Promise<void>;
 }
@@ -98,6 +100,7 @@ export class Compactor {
     storedBytesWritten: 0,
     sessionsSkippedLocked: 0,
     segmentsAbandoned: 0,
+    sessionsTrimmed: 0,
     segmentsDropped: 0,
     bytesDropped: 0,
     sessionsExpired: 0,
@@ -113,6 +116,8 @@ export class Compactor {
   /** One pass: compact every candidate session, trim over-cap sessions, delete expired ones. */
   async runOnce(signal: AbortSignal = new AbortController().signal): Promise<PassResult> {
     const { pool } = this.opts;
+    const started = process.hrtime.bigint();
+    const before = { ...this.stats };
     const capBytes = this.opts.retentionBytes > 0 ? this.opts.retentionBytes : Number.MAX_SAFE_INTEGER;
     const candidates = await compactionCandidates(pool, {
       coldBeforeUs: (this.now() - this.opts.compactAfterMs) * 1000,
@@ -135,6 +140,13 @@ export class Compactor {
       await deleteExpiredSessions(pool, { endedBeforeMs: this.now() - this.opts.retentionMaxAgeMs, stats: this.stats, log: this.opts.log, signal });
     }
     this.stats.passes++;
+    this.opts.metrics?.compacted({
+      segments: this.stats.segmentsWritten - before.segmentsWritten,
+      rawBytes: this.stats.rawBytesCompacted - before.rawBytesCompacted,
+      compressedBytes: this.stats.storedBytesWritten - before.storedBytesWritten,
+      seconds: Number(process.hrtime.bigint() - started) / 1e9,
+    });
+    this.opts.metrics?.retained({ sessions: this.stats.sessionsTrimmed - before.sessionsTrimmed, bytes: this.stats.bytesDropped - before.bytesDropped });
     if (segments > 0) this.opts.log.info({ sessions: candidates.length, segments }, "compaction pass");
     return { sessions: candidates.length, segments };
   }

@@ -16,6 +16,7 @@ import { createPool } from "./db/pool.js";
 import { migrate } from "./db/migrate.js";
 import { storeHandlers, type AppendStream } from "./service.js";
 import { Compactor } from "./compactor.js";
+import { Reaper } from "./reaper.js";
 import { runPeriodically, type PeriodicJob } from "./periodic.js";
 import type { StoreConfig } from "./config.js";
 import { countSessionsByState } from "./sql/session-counts.js";
@@ -30,6 +31,8 @@ export interface RunningStore {
   stop(graceMs?: number): Promise<void>;
   /** The compactor of this process (undefined with STORE_COMPACTOR=off); its stats count its work. */
   compactor: Compactor | undefined;
+  /** The reaper of this process (undefined with STORE_REAPER=off). */
+  reaper: Reaper | undefined;
   /** This process's Prometheus metrics (served when STORE_METRICS_LISTEN is set). */
   metrics: StoreMetrics;
   /** "host:port" of the /metrics endpoint, when it is on. */
@@ -70,9 +73,25 @@ export async function startStoreService(opts: { config: StoreConfig; log?: Logge
   // Background jobs: every replica runs them; they coordinate through PostgreSQL locks.
   const jobs: PeriodicJob[] = [];
   const compactor = config.compactor
-    ? new Compactor({ pool, log, compactAfterMs: config.compactAfterMs, retentionBytes: config.retentionBytes, retentionMaxAgeMs: config.retentionMaxAgeMs })
+    ? new Compactor({ pool, log, metrics, compactAfterMs: config.compactAfterMs, retentionBytes: config.retentionBytes, retentionMaxAgeMs: config.retentionMaxAgeMs })
     : undefined;
   if (compactor) jobs.push(runPeriodically({ name: "compactor", intervalMs: config.compactIntervalMs, log, run: (signal) => compactor.runOnce(signal) }));
+  const reaper = config.reaper
+    ? new Reaper({
+        pool,
+        log,
+        metrics,
+        ptyClient: config.ptyClient,
+        intervalMs: config.reaperIntervalMs,
+        graceMs: config.reaperGraceMs,
+        minAgeMs: config.reaperMinAgeMs,
+        checkTimeoutMs: config.reaperCheckTimeoutMs,
+      })
+    : undefined;
+  if (reaper) {
+    const job = runPeriodically({ name: "reaper", intervalMs: config.reaperIntervalMs, log, run: (signal) => reaper.runOnce(signal) });
+    jobs.push({ stop: () => job.stop().then(() => reaper.close()) });
+  }
   const streams = new Set<AppendStream>();
   const service = storeV1.StoreService.service;
   let server;
@@ -126,7 +145,7 @@ export async function startStoreService(opts: { config: StoreConfig; log?: Logge
     })();
     return stopping;
   };
-  return { port: server.port, address, stop, compactor, metrics, metricsAddress: metricsServer?.address };
+  return { port: server.port, address, stop, compactor, reaper, metrics, metricsAddress: metricsServer?.address };
 }
 
 function delay(ms: number): Promise<void> {

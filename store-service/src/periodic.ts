@@ -1,8 +1,9 @@
 /**
  * Runs a background job (compactor pass, reaper pass) every interval until stopped.
  *
- * Passes never overlap: the next one is scheduled when the previous one has finished. A pass that
- * throws is logged and the schedule continues; the job itself decides what is worth retrying.
+ * Passes never overlap: the next one starts one interval after the previous one started, or at
+ * once if that one took longer. A pass that throws is logged and the schedule continues; the job
+ * itself decides what is worth retrying.
  * stop() aborts the pass in progress through its signal and resolves once it has returned, so the
  * owner can close the pool after it.
  */
@@ -32,9 +33,12 @@ export function runPeriodically(opts: PeriodicOptions): PeriodicJob {
     if (abort.signal.aborted) return;
     timer = setTimeout(() => {
       timer = undefined;
+      const started = Date.now();
       current = pass().finally(() => {
         current = undefined;
-        schedule(opts.intervalMs);
+        // Passes start at the interval's cadence (a pass's own duration does not stretch it),
+        // but never overlap: a pass longer than the interval is followed at once.
+        schedule(Math.max(0, opts.intervalMs - (Date.now() - started)));
       });
     }, ms);
     // A pending pass must not keep a process alive that has nothing else to do.

@@ -24,6 +24,7 @@ export const RETENTION_TUNING = Object.freeze({
 });
 
 export interface RetentionStats {
+  sessionsTrimmed: number;
   segmentsDropped: number;
   bytesDropped: number;
   sessionsExpired: number;
@@ -34,7 +35,7 @@ export interface RetentionStats {
  * cap. The caller holds the session's compaction lock on `client`.
  */
 export async function trimToCap(client: pg.PoolClient, p: { sessionId: string; capBytes: number; stats: RetentionStats; log: Logger }): Promise<void> {
-  for (;;) {
+  for (let step = 0; ; step++) {
     const session = await getSession(client, p.sessionId);
     if (!session) return;
     const segments = await oldestSegments(client, p.sessionId, RETENTION_TUNING.SEGMENTS_PER_STEP);
@@ -57,6 +58,7 @@ export async function trimToCap(client: pg.PoolClient, p: { sessionId: string; c
       await client.query("ROLLBACK").catch(() => {});
       throw err;
     }
+    if (step === 0) p.stats.sessionsTrimmed++;
     p.stats.segmentsDropped += count;
     p.stats.bytesDropped += dropped;
     p.log.info({ sessionId: p.sessionId, segments: count, firstKeptSeq: last.last_seq + 1 }, "retention dropped the oldest history");

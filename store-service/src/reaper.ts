@@ -1,0 +1,233 @@
+/**
+ * Reaper: finds sessions the store believes alive whose pty-service no longer runs them, and
+ * marks them `lost`.
+ *
+ * A pass takes the sessions in starting/running older than STORE_REAPER_MIN_AGE_MS (a session
+ * is legitimately "starting" for a moment before its pty-service confirms it), groups them by
+ * owning pty node and asks each node CheckLiveness once (in batches of the request limit):
+ * - UNKNOWN (the node does not host it: it restarted or lost it) → lost at once;
+ * - EXITED while the store has no end record → lost once it has been reported so for the grace
+ *   period (the pty-service may still be sending that record, and a late record wins anyway);
+ * - the node cannot be reached → it is *unknown*, not dead: the first failure time is kept in
+ *   pty_nodes, and its sessions are lost only after STORE_REAPER_GRACE_MS of failed checks.
+ *
+ * Several replicas: only the holder of the "reaper" lease (store_leases) runs a pass, so nodes
+ * are not checked by every replica (no thundering herd). The lease's token grows at every change
+ * of holder and each transition checks it, share-locking the lease row, in its own transaction:
+ * a holder that lost the lease mid-pass changes nothing. The transition itself only applies to
+ * rows still starting/running under their row lock, so a session becomes lost once, and every
+ * transition is logged in reaper_log.
+ */
+import { randomUUID } from "node:crypto";
+import type pg from "pg";
+import { call, createPtyClient, validate, type ClientOptions, type Logger, type PtyApi, type PtyServiceClient, type StoreMetrics } from "@ptykeep/proto";
+import { withTransaction } from "./db/pool.js";
+import * as sql from "./sql/reaper.js";
+
+/** Tuning that is not configuration, each with its reason. */
+export const REAPER_TUNING = Object.freeze({
+  LEASE_NAME: "reaper",
+  /**
+   * The lease outlives a few missed renewals, so one slow pass does not hand it over, yet a dead
+   * holder is replaced within a few intervals (plus one check deadline for the pass in flight).
+   */
+  LEASE_TTL_INTERVALS: 3,
+  /** Nodes checked at once: one unreachable node waiting out its deadline does not delay the rest. */
+  NODE_CONCURRENCY: 16,
+  /** Session ids per CheckLiveness call: the request limit both services enforce. */
+  IDS_PER_CALL: validate.REQUEST_LIMITS.MAX_IDS_PER_CALL,
+});
+
+export interface ReaperOptions {
+  pool: pg.Pool;
+  log: Logger;
+  intervalMs: number;
+  graceMs: number;
+  minAgeMs: number;
+  checkTimeoutMs: number;
+  /** Credentials for calling pty-services (TLS, token). */
+  ptyClient?: ClientOptions;
+  /** Prometheus counters of this process, updated after each pass it leads. */
+  metrics?: StoreMetrics;
+  /** Identifies this process in the lease and the log; a fresh UUID by default. */
+  holderId?: string;
+}
+
+export interface ReaperStats {
+  /** Passes run as lease holder. */
+  passes: number;
+  /** Passes skipped because another replica holds the lease. */
+  passesWithoutLease: number;
+  nodeChecks: number;
+  nodeCheckFailures: number;
+  sessionsLost: number;
+}
+
+export interface ReapResult {
+  /** False: another replica holds the lease; nothing was checked. */
+  leader: boolean;
+  nodes: number;
+  sessions: number;
+  lost: number;
+}
+
+/** This replica's lease ended while a pass was acting on it. */
+class LeaseLostError extends Error {}
+
+export class Reaper {
+  readonly holderId: string;
+  readonly stats: ReaperStats = { passes: 0, passesWithoutLease: 0, nodeChecks: 0, nodeCheckFailures: 0, sessionsLost: 0 };
+  private readonly clients = new Map<string, PtyServiceClient>();
+  private lease: sql.Lease | undefined;
+
+  constructor(private readonly opts: ReaperOptions) {
+    this.holderId = opts.holderId ?? randomUUID();
+  }
+
+  private get leaseTtlMs(): number {
+    return this.opts.intervalMs * REAPER_TUNING.LEASE_TTL_INTERVALS + this.opts.checkTimeoutMs;
+  }
+
+  async runOnce(signal: AbortSignal = new AbortController().signal): Promise<ReapResult> {
+    const { pool } = this.opts;
+    const started = process.hrtime.bigint();
+    this.lease = await sql.acquireLease(pool, { name: REAPER_TUNING.LEASE_NAME, holder: this.holderId, ttlMs: this.leaseTtlMs });
+    if (!this.lease) {
+      this.stats.passesWithoutLease++;
+      this.closeClients(new Set());
+      return { leader: false, nodes: 0, sessions: 0, lost: 0 };
+    }
+    const lease = this.lease;
+    const alive = await sql.aliveSessions(pool, { minAgeMs: this.opts.minAgeMs });
+    const byNode = new Map<string, string[]>();
+    for (const s of alive) {
+      const ids = byNode.get(s.pty_node);
+      if (ids) ids.push(s.session_id);
+      else byNode.set(s.pty_node, [s.session_id]);
+    }
+    const running: string[] = [];
+    let lost = 0;
+    let unreachable = 0;
+    const nodes = [...byNode.entries()];
+    try {
+      await forEachLimited(nodes, REAPER_TUNING.NODE_CONCURRENCY, async ([node, ids]) => {
+        const r = await this.checkNode(node, ids, lease, signal);
+        running.push(...r.running);
+        lost += r.lost;
+        if (!r.reached) unreachable++;
+      });
+    } catch (err) {
+      if (!(err instanceof LeaseLostError)) throw err;
+      this.opts.log.warn({ holder: this.holderId }, "reaper lease lost during a pass; another replica takes over");
+    }
+    await sql.clearSuspects(pool, running);
+    this.closeClients(new Set(byNode.keys()));
+    this.stats.passes++;
+    this.stats.sessionsLost += lost;
+    this.opts.metrics?.reaped({ checked: alive.length, lost, unreachableNodes: unreachable, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
+    return { leader: true, nodes: nodes.length, sessions: alive.length, lost };
+  }
+
+  /** Closes the pty clients and gives the lease up so another replica takes over at once. */
+  async close(): Promise<void> {
+    this.closeClients(new Set());
+    const lease = this.lease;
+    this.lease = undefined;
+    if (lease) await sql.releaseLease(this.opts.pool, lease).catch((err: unknown) => this.opts.log.warn({ err }, "could not release the reaper lease; it expires on its own"));
+  }
+
+  private async checkNode(node: string, ids: string[], lease: sql.Lease, signal: AbortSignal): Promise<{ reached: boolean; running: string[]; lost: number }> {
+    const { pool, log } = this.opts;
+    this.stats.nodeChecks++;
+    const answers = new Map<string, PtyApi.Liveness>();
+    try {
+      const client = this.client(node);
+      for (let at = 0; at < ids.length; at += REAPER_TUNING.IDS_PER_CALL) {
+        const res = await call<PtyApi.CheckLivenessRequest, PtyApi.CheckLivenessResponse__Output>(
+          client,
+          client.CheckLiveness as never,
+          { sessionIds: ids.slice(at, at + REAPER_TUNING.IDS_PER_CALL) },
+          { deadlineMs: this.opts.checkTimeoutMs, signal },
+        );
+        for (const s of res.sessions) answers.set(s.sessionId, s.liveness);
+      }
+    } catch (err) {
+      signal.throwIfAborted();
+      this.stats.nodeCheckFailures++;
+      const message = err instanceof Error ? err.message : String(err);
+      const failingMs = await sql.nodeUnreachable(pool, {
+        node,
+        error: message,
+        staleAfterMs: Math.max(this.opts.graceMs, this.opts.intervalMs * REAPER_TUNING.LEASE_TTL_INTERVALS),
+      });
+      log.warn({ node, failingMs, err: message }, "pty-service did not answer CheckLiveness");
+      if (failingMs < this.opts.graceMs) return { reached: false, running: [], lost: 0 };
+      const lost = await this.markLost(ids, `pty-service ${node} unreachable for ${Math.round(failingMs / 1000)} s (${message})`, lease);
+      return { reached: false, running: [], lost };
+    }
+    await sql.nodeReachable(pool, node);
+    const unknown: string[] = [];
+    const exited: string[] = [];
+    const running: string[] = [];
+    for (const id of ids) {
+      const l = answers.get(id);
+      if (l === "LIVENESS_RUNNING") running.push(id);
+      else if (l === "LIVENESS_EXITED") exited.push(id);
+      else unknown.push(id); // not in the answer, UNKNOWN, or a value this version does not know
+    }
+    let lost = 0;
+    if (unknown.length > 0) lost += await this.markLost(unknown, `pty-service ${node} no longer knows the session (restarted or lost it)`, lease);
+    const overdue = await sql.suspectsPastGrace(pool, { sessionIds: exited, graceMs: this.opts.graceMs });
+    if (overdue.length > 0) lost += await this.markLost(overdue, `pty-service ${node} reports the program exited, but its end was never recorded`, lease);
+    return { reached: true, running, lost };
+  }
+
+  /** One transaction: fencing check, lock the sessions still alive, mark them lost. */
+  private async markLost(ids: string[], reason: string, lease: sql.Lease): Promise<number> {
+    const locked = await withTransaction(this.opts.pool, async (db) => {
+      if (!(await sql.holdsLease(db, lease))) throw new LeaseLostError();
+      const rows = await sql.lockAlive(db, ids);
+      if (rows.length > 0) await sql.setLost(db, { sessions: rows, reason, lease });
+      return rows;
+    });
+    if (locked.length > 0) this.opts.log.warn({ sessions: locked.length, reason }, "sessions marked lost");
+    return locked.length;
+  }
+
+  private client(node: string): PtyServiceClient {
+    let c = this.clients.get(node);
+    if (!c) {
+      c = createPtyClient(node, this.opts.ptyClient);
+      this.clients.set(node, c);
+    }
+    return c;
+  }
+
+  /** Closes the clients of nodes that no longer host any session the store believes alive. */
+  private closeClients(keep: Set<string>): void {
+    for (const [node, c] of this.clients) {
+      if (keep.has(node)) continue;
+      c.close();
+      this.clients.delete(node);
+    }
+  }
+}
+
+/** Runs fn over items, `limit` at a time; after a failure no new item starts, and the first failure is thrown once all have stopped. */
+async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  let failure: unknown;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length && !failed) {
+      try {
+        await fn(items[next++]!);
+      } catch (err) {
+        if (!failed) failure = err;
+        failed = true;
+      }
+    }
+  });
+  await Promise.all(workers);
+  if (failed) throw failure;
+}

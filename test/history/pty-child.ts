@@ -1,0 +1,76 @@
+/**
+ * A real pty-service in a child process (`node --import tsx pty-service/src/main.ts`), so tests can SIGKILL it
+ * (a crash) or SIGSTOP/SIGCONT it (a node that stops answering for a while).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import net from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const START_TIMEOUT_MS = 30_000;
+
+export interface PtyChild {
+  address: string;
+  child: ChildProcess;
+  /** Resolves when the process has exited. */
+  exited: Promise<void>;
+  /** SIGTERM (graceful stop: its sessions are killed and recorded) and wait for the exit. */
+  stop(): Promise<void>;
+}
+
+/** A free loopback port (the pty-service needs a fixed address: it is the session's node). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startPtyChild(storeAddr: string): Promise<PtyChild> {
+  const port = await freePort();
+  const address = `127.0.0.1:${port}`;
+  // Node itself with tsx as a loader (not the tsx CLI, which runs the script in a grandchild):
+  // signals sent to `child` reach the pty-service.
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "pty-service/src/main.ts")], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: "info", PTY_LISTEN: address, STORE_ADDR: storeAddr, PTY_DEFAULT_CWD: "/tmp", PTY_SHUTDOWN_GRACE_MS: "2000" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  let output = "";
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`pty-service did not start within ${START_TIMEOUT_MS} ms: ${output.slice(-2000)}`)), START_TIMEOUT_MS);
+    const onData = (d: Buffer) => {
+      output += d.toString("utf8");
+      if (output.includes("pty-service listening")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`pty-service exited during start-up: ${output.slice(-2000)}`));
+    });
+  });
+  // Keep draining its output so a full pipe never blocks it.
+  child.stdout!.resume();
+  child.stderr!.resume();
+  return {
+    address,
+    child,
+    exited,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGCONT");
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
