@@ -447,9 +447,12 @@ export class SessionActor implements LinkedSession, FlowParticipant {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     if (this.pendingBytes === 0) return;
-    // One fresh buffer holding exactly these bytes (concat copies; it also copies a single read,
-    // which may be a view into a larger allocation that should not stay alive with the chunk).
-    const all = Buffer.concat(this.pending, this.pendingBytes);
+    // One buffer of its own holding exactly these bytes: a read may be a view into a larger
+    // allocation, and a small Buffer.concat result a view into Node's shared pool, either of
+    // which would stay alive as long as the chunk.
+    const all = Buffer.allocUnsafeSlow(this.pendingBytes);
+    let filled = 0;
+    for (const part of this.pending) filled += part.copy(all, filled);
     this.pending = [];
     this.pendingBytes = 0;
     this.lastChunkAt = this.clock();
