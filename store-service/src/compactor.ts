@@ -184,8 +184,10 @@ export class Compactor {
   private async compactSession(client: pg.PoolClient, candidate: CompactionCandidate, capBytes: number, signal: AbortSignal): Promise<number> {
     const sessionId = candidate.session_id;
     // A fresh look: the watermark and state may have moved since the candidate query.
-    const session = await getSession(client, sessionId);
-    if (!session) return 0;
+    const row = await getSession(client, sessionId);
+    if (!row) return 0;
+    // Numbers even on a pool that returns bigint as strings (a caller's plain pg.Pool).
+    const session = { state: row.state, durable_seq: Number(row.durable_seq), durable_bytes: Number(row.durable_bytes), first_kept_offset: Number(row.first_kept_offset) };
     const ended = session.state === "exited" || session.state === "killed" || session.state === "lost";
     const overCap = session.durable_bytes - session.first_kept_offset > capBytes;
     const coldBeforeUs = (this.now() - this.opts.compactAfterMs) * 1000;

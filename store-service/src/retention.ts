@@ -36,8 +36,9 @@ export interface RetentionStats {
  */
 export async function trimToCap(client: pg.PoolClient, p: { sessionId: string; capBytes: number; stats: RetentionStats; log: Logger }): Promise<void> {
   for (let step = 0; ; step++) {
-    const session = await getSession(client, p.sessionId);
-    if (!session) return;
+    const row = await getSession(client, p.sessionId);
+    if (!row) return;
+    const session = { durable_bytes: Number(row.durable_bytes), first_kept_offset: Number(row.first_kept_offset) };
     const segments = await oldestSegments(client, p.sessionId, RETENTION_TUNING.SEGMENTS_PER_STEP);
     let last: SegmentExtent | undefined;
     let count = 0;

@@ -6,8 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { uuidv7 } from "@ptykeep/proto";
-import { COMPACTOR_TUNING, type CompactionStep } from "../../store-service/src/compactor.js";
-import { appendPieces, expectedOutputs, layout, newSession, outputPieces, outputs, readHistory, startHistoryFixture, unaryCall, AppendStream, type HistoryFixture } from "./helpers.js";
+import pg from "pg";
+import { Compactor, COMPACTOR_TUNING, type CompactionStep } from "../../store-service/src/compactor.js";
+import { appendPieces, expectedOutputs, layout, log, newSession, outputPieces, outputs, readHistory, startHistoryFixture, unaryCall, AppendStream, type HistoryFixture } from "./helpers.js";
 import { historyEnd } from "../store/helpers.js";
 
 let fx: HistoryFixture;
@@ -205,6 +206,22 @@ describe("Compactor", () => {
     expect(compactors.reduce((a, c) => a + c.stats.segmentsAbandoned, 0)).toBe(0);
     // They did share the work.
     expect(compactors.filter((c) => c.stats.segmentsWritten > 0).length).toBeGreaterThan(1);
+  });
+
+  it("works on a plain pg.Pool (bigint values as strings)", async () => {
+    const id = await newSession(fx);
+    const pieces = outputPieces(60, 9);
+    await appendPieces(fx, id, pieces);
+    const want = (await replayed(id)).out;
+    const plain = new pg.Pool({ connectionString: fx.dbUrl, max: 2 });
+    try {
+      const compactor = new Compactor({ pool: plain, log, compactAfterMs: 0, retentionBytes: 0, retentionMaxAgeMs: 0, segmentRawBytes: 32 * 1024 });
+      expect((await compactor.runOnce()).segments).toBeGreaterThan(1);
+    } finally {
+      await plain.end();
+    }
+    expect((await layout(fx, id)).rawRows).toBe(0);
+    expect((await replayed(id)).out).toEqual(want);
   });
 
   it("DeleteSession removes segments too", async () => {

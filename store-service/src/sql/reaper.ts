@@ -26,7 +26,7 @@ export async function acquireLease(db: Queryable, p: { name: string; holder: str
     [p.name, p.holder, p.ttlMs],
   );
   const row = rows[0];
-  return row ? { name: p.name, holder: p.holder, token: row.token } : undefined;
+  return row ? { name: p.name, holder: p.holder, token: Number(row.token) } : undefined;
 }
 
 /** Gives the lease up (on shutdown) so another replica takes over at its next pass. */
@@ -92,7 +92,7 @@ export async function nodeUnreachable(db: Queryable, p: { node: string; error: s
      RETURNING (extract(epoch FROM now() - first_failure_at) * 1000)::bigint AS failing_ms`,
     [p.node, p.error, p.staleAfterMs],
   );
-  return rows[0]?.failing_ms ?? 0;
+  return Number(rows[0]?.failing_ms ?? 0);
 }
 
 /**

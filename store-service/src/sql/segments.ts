@@ -2,8 +2,9 @@
  * SQL for output_segments (compressed runs of a session's output) and for the raw-row queries the
  * compactor and retention need. One small typed function per statement, values as parameters.
  *
- * Timestamps travel as integer microseconds (see chunks.ts); int8[] arrays arrive as strings
- * (the pool parses only scalar int8 as numbers) and are converted here.
+ * Timestamps travel as integer microseconds (see chunks.ts). bigint values are converted to
+ * numbers here (seqs, offsets and µs timestamps are far below 2^53): the store's pool parses int8
+ * that way already, but int8[] arrays, and a plain pg.Pool given by another caller, yield strings.
  */
 import type { Queryable } from "../db/pool.js";
 import type { CodecId } from "../codec.js";
@@ -39,7 +40,7 @@ export async function compactionCandidates(db: Queryable, p: { coldBeforeUs: num
      LIMIT $3`,
     [p.coldBeforeUs, p.retentionBytes, p.limit],
   );
-  return rows;
+  return rows.map((r) => ({ ...r, durable_seq: Number(r.durable_seq), durable_bytes: Number(r.durable_bytes), first_kept_offset: Number(r.first_kept_offset), first_raw_seq: Number(r.first_raw_seq) }));
 }
 
 /** Sessions whose kept history exceeds the cap and that have segments retention could drop. */
@@ -68,7 +69,7 @@ export async function rawChunkMetas(db: Queryable, p: { sessionId: string; fromS
      FROM output_chunks WHERE session_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq LIMIT $4`,
     [p.sessionId, p.fromSeq, p.toSeq, p.limit],
   );
-  return rows;
+  return rows.map((r) => ({ seq: Number(r.seq), byte_offset: Number(r.byte_offset), ts_us: Number(r.ts_us), length: Number(r.length) }));
 }
 
 /** The data of raw rows firstSeq..lastSeq in seq order. */
@@ -77,7 +78,7 @@ export async function rawChunkData(db: Queryable, p: { sessionId: string; firstS
     `SELECT seq, data FROM output_chunks WHERE session_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq`,
     [p.sessionId, p.firstSeq, p.lastSeq],
   );
-  return rows;
+  return rows.map((r) => ({ seq: Number(r.seq), data: r.data }));
 }
 
 /** Deletes raw rows firstSeq..lastSeq; returns how many were deleted. */
@@ -131,8 +132,16 @@ export async function segmentContaining(db: Queryable, sessionId: string, seq: n
     [sessionId, seq],
   );
   const row = rows[0];
-  if (!row || row.last_seq < seq) return undefined;
-  return { ...row, ts_deltas_us: row.ts_deltas_us.map(Number) };
+  if (!row || Number(row.last_seq) < seq) return undefined;
+  return {
+    ...row,
+    first_seq: Number(row.first_seq),
+    last_seq: Number(row.last_seq),
+    first_offset: Number(row.first_offset),
+    byte_length: Number(row.byte_length),
+    first_ts_us: Number(row.first_ts_us),
+    ts_deltas_us: row.ts_deltas_us.map(Number),
+  };
 }
 
 export interface SegmentExtent {
@@ -148,7 +157,7 @@ export async function oldestSegments(db: Queryable, sessionId: string, limit: nu
     `SELECT first_seq, last_seq, first_offset, byte_length FROM output_segments WHERE session_id = $1 ORDER BY first_seq LIMIT $2`,
     [sessionId, limit],
   );
-  return rows;
+  return rows.map((r) => ({ first_seq: Number(r.first_seq), last_seq: Number(r.last_seq), first_offset: Number(r.first_offset), byte_length: Number(r.byte_length) }));
 }
 
 /** Deletes the segments of a session that end at or before `lastSeq`; returns how many. */
