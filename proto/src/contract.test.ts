@@ -1,4 +1,5 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -32,5 +33,29 @@ describe("contract", () => {
     expect(packageDefinition["ptykeep.store.v1.StoreService"]).toBeDefined();
     expect(packageDefinition["ptykeep.pty.v1.PtyService"]).toBeDefined();
     expect(packageDefinition["grpc.health.v1.Health"]).toBeDefined();
+  });
+});
+
+describe("server reflection", () => {
+  it("lets grpc tooling list and describe every method with no .proto at hand", async () => {
+    const { startServer, createLogger, storeV1, HEALTH_SERVICE_NAME, STORE_SERVICE_NAME } = await import("./index.js");
+    const server = await startServer({
+      address: "127.0.0.1:0",
+      services: [{ name: STORE_SERVICE_NAME, definition: storeV1.StoreService.service, implementation: {} }],
+      log: createLogger("test", "silent"),
+    });
+    try {
+      const buf = path.join(PROTO_ROOT, "..", "node_modules", ".bin", "buf");
+      // Asynchronous: the server answering lives on this process's event loop.
+      const curl = async (...args: string[]) => (await promisify(execFile)(buf, ["curl", "--protocol", "grpc", "--http2-prior-knowledge", ...args], { encoding: "utf8", timeout: 20_000 })).stdout;
+      const methods = (await curl("--list-methods", `http://127.0.0.1:${server.port}`)).trim().split("\n");
+      expect(methods).toContain(`${STORE_SERVICE_NAME}/AppendOutput`);
+      expect(methods).toContain(`${STORE_SERVICE_NAME}/ReadHistory`);
+      expect(methods).toContain(`${HEALTH_SERVICE_NAME}/Check`);
+      expect(methods).not.toContain("ptykeep.pty.v1.PtyService/Spawn");
+      expect(JSON.parse(await curl(`http://127.0.0.1:${server.port}/${HEALTH_SERVICE_NAME}/Check`))).toEqual({ status: "SERVING" });
+    } finally {
+      await server.stop(1000);
+    }
   });
 });

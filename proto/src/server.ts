@@ -15,7 +15,7 @@ import { toStatus } from "./errors.js";
 import { authInterceptor, type TokenSet } from "./auth.js";
 import type { ServiceMetrics } from "./metrics.js";
 import { serverCredentials, type ServerTls } from "./tls.js";
-import { HEALTH_SERVICE_NAME, packageDefinition } from "./load.js";
+import { HEALTH_SERVICE_NAME, reflectionDefinition } from "./load.js";
 import type { Logger } from "./log.js";
 
 /** gRPC transport tuning; both services use these. */
@@ -184,7 +184,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const health = new HealthImplementation({ "": "SERVING", ...Object.fromEntries(opts.services.map((s) => [s.name, "SERVING"])) });
   health.addToServer(server);
-  new ReflectionService(packageDefinition, { services: [...opts.services.map((s) => s.name), HEALTH_SERVICE_NAME] }).addToServer(server);
+  new ReflectionService(reflectionDefinition, { services: [...opts.services.map((s) => s.name), HEALTH_SERVICE_NAME] }).addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(opts.address, opts.credentials ?? serverCredentials(opts.tls), (err, boundPort) => (err ? reject(new Error(`cannot listen on ${opts.address}: ${err.message}`)) : resolve(boundPort)));
