@@ -12,11 +12,14 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { inject } from "vitest";
 import pg from "pg";
-import { call, createPtyClient, createStoreClient, uuidv7, type PtyApi, type PtyServiceClient, type StoreServiceClient } from "@ptykeep/proto";
+import * as grpc from "@grpc/grpc-js";
+import { call, createPtyClient, createStoreClient, ptyV1, uuidv7, type PtyApi, type PtyServiceClient, type StoreServiceClient } from "@ptykeep/proto";
 import { createTestDatabase } from "../support/postgres.js";
 import { loadStoreConfig, startStoreService, type RunningStore } from "../../store-service/src/index.js";
 import { freePort, startPtyChild, type PtyChild } from "./pty-child.js";
 import { historyBytes, historyEnd, readHistory, register } from "../store/helpers.js";
+import { Reaper } from "../../store-service/src/reaper.js";
+import { log, startHistoryFixture, unaryCall } from "./helpers.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const REAPER_INTERVAL_MS = 300;
@@ -199,6 +202,76 @@ describe("reap --once", () => {
       client.close();
       await store.stop(2_000);
       await db.drop();
+    }
+  });
+});
+
+describe("Reaper against a scripted pty-service", () => {
+  it("loses unknown sessions at once, exited-without-record ones after the grace, and hands the lease over on expiry", async () => {
+    const fx = await startHistoryFixture("hist_reaper_scripted");
+    // A CheckLiveness endpoint answering from a table: the states a real pty-service cannot be
+    // made to show on demand (an exit it never records).
+    const answers = new Map<string, PtyApi.Liveness>();
+    const server = new grpc.Server();
+    server.addService(ptyV1.PtyService.service, {
+      CheckLiveness: (call: grpc.ServerUnaryCall<PtyApi.CheckLivenessRequest__Output, PtyApi.CheckLivenessResponse>, cb: grpc.sendUnaryData<PtyApi.CheckLivenessResponse>) => {
+        cb(null, { sessions: call.request.sessionIds.filter((id) => answers.has(id)).map((id) => ({ sessionId: id, liveness: answers.get(id)! })) });
+      },
+    });
+    const port = await new Promise<number>((resolve, reject) => server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+    const node = `127.0.0.1:${port}`;
+    const graceMs = 600;
+    const opts = { pool: fx.pool, log, intervalMs: 100, graceMs, minAgeMs: 0, checkTimeoutMs: 2_000 };
+    const a = new Reaper({ ...opts, holderId: "replica-a" });
+    const b = new Reaper({ ...opts, holderId: "replica-b" });
+    try {
+      const [running, exited, unknown, late] = [uuidv7(), uuidv7(), uuidv7(), uuidv7()];
+      for (const id of [running, exited, unknown, late]) {
+        await register(fx.client, { sessionId: id, ptyNode: node });
+        await unaryCall(fx.client, "MarkRunning", { sessionId: id, pid: 99 });
+      }
+      answers.set(running, "LIVENESS_RUNNING");
+      answers.set(exited, "LIVENESS_EXITED");
+      answers.set(late, "LIVENESS_EXITED");
+      const state = async (id: string) => (await fx.query<{ state: string; end_reason: string }>("SELECT state, end_reason FROM sessions WHERE session_id = $1", [id]))[0]!;
+
+      const first = await a.runOnce();
+      const firstAt = Date.now();
+      expect(first).toEqual({ leader: true, nodes: 1, sessions: 4, lost: 1 });
+      expect(await state(unknown)).toMatchObject({ state: "lost", end_reason: expect.stringMatching(/no longer knows/) });
+      expect((await state(exited)).state).toBe("running");
+      // Another replica does nothing while the lease is held.
+      expect(await b.runOnce()).toEqual({ leader: false, nodes: 0, sessions: 0, lost: 0 });
+
+      // The pty-service's own record of `late` arrives within the grace: it wins.
+      await unaryCall(fx.client, "MarkExited", { sessionId: late, exitCode: 3, signal: "", finalSeq: 0, reason: "END_REASON_EXITED" });
+      const deadline = Date.now() + 10_000;
+      while ((await state(exited)).state !== "lost") {
+        if (Date.now() > deadline) throw new Error("exited-without-record session never marked lost");
+        await a.runOnce();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(Date.now() - firstAt).toBeGreaterThanOrEqual(graceMs - 50);
+      expect((await state(exited)).end_reason).toMatch(/never recorded/);
+      expect((await state(late)).state).toBe("exited");
+      expect((await state(running)).state).toBe("running");
+      const log = await fx.query<{ session_id: string; holder: string; fencing_token: number }>("SELECT session_id::text, holder, fencing_token FROM reaper_log ORDER BY id");
+      expect(log.map((r) => r.session_id).sort()).toEqual([exited, unknown].sort());
+      expect(new Set(log.map((r) => `${r.holder}/${r.fencing_token}`))).toEqual(new Set(["replica-a/1"]));
+
+      // The holder stops renewing (it died): once the lease expires another replica takes it,
+      // with a new fencing token, and the old holder is refused until that one lets go.
+      await fx.query("UPDATE store_leases SET expires_at = now() - interval '1 second'");
+      expect((await b.runOnce()).leader).toBe(true);
+      expect((await fx.query<{ holder: string; token: number }>("SELECT holder, token FROM store_leases"))[0]).toEqual({ holder: "replica-b", token: 2 });
+      expect((await a.runOnce()).leader).toBe(false);
+      await b.close();
+      expect((await a.runOnce()).leader).toBe(true);
+    } finally {
+      await a.close();
+      await b.close();
+      server.forceShutdown();
+      await fx.shutdown();
     }
   });
 });
