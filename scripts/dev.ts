@@ -78,15 +78,13 @@ async function main(): Promise<void> {
   say(`store-service  ${store.address}`);
   say(`pty-service    ${pty.address}`);
   say();
-  // The examples name the .proto files rather than rely on server reflection, which some
-  // clients cannot resolve from grpc-js's generated descriptors.
-  const grpcurl = `grpcurl -plaintext -import-path proto -proto ptykeep/pty/v1/pty.proto`;
-  const bufCurl = `npx buf curl --schema proto --protocol grpc --http2-prior-knowledge`;
-  say("Try it from this folder (grpcurl, or the same with buf curl):");
+  // Both services serve reflection, so neither tool needs the .proto files.
+  const grpcurl = "grpcurl -plaintext";
+  say("Try it (grpcurl; or buf curl, shown for the first call):");
   say(`  ${grpcurl} -d '{"command":"bash"}' ${pty.address} ptykeep.pty.v1.PtyService/Spawn`);
   say(`  ${grpcurl} -d '{"session_id":"<id>","data":"bHMN"}' ${pty.address} ptykeep.pty.v1.PtyService/Write   # "ls\\r" in base64`);
   say(`  ${grpcurl} -d '{"session_id":"<id>"}' ${pty.address} ptykeep.pty.v1.PtyService/Attach`);
-  say(`  ${bufCurl} -d '{"command":"bash"}' http://${pty.address}/ptykeep.pty.v1.PtyService/Spawn`);
+  say(`  npx buf curl --protocol grpc --http2-prior-knowledge -d '{"command":"bash"}' http://${pty.address}/ptykeep.pty.v1.PtyService/Spawn`);
   say();
   say("Ctrl-C stops everything.");
 
