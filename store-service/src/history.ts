@@ -13,7 +13,7 @@
 import type pg from "pg";
 import { invalidArgument, type StoreApi } from "@ptykeep/proto";
 import { decompress, isCodecId, CorruptSegmentError } from "./codec.js";
-import { segmentContaining } from "./sql/segments.js";
+import { segmentContaining, type SegmentRow } from "./sql/segments.js";
 import { ENDED_STATES, microsToTimestamp, stateToProto } from "./mapping.js";
 import { readChunkPage, type ChunkRow } from "./sql/chunks.js";
 import { getOrThrow } from "./sessions.js";
@@ -35,35 +35,44 @@ export interface ChunkSource {
 export const rawRowsSource: ChunkSource = { page: readChunkPage };
 
 /**
- * Raw rows and segments. Each page first asks for raw rows from fromSeq; only if fromSeq is not
- * among them does it look for the segment holding fromSeq. The compactor moves a range from rows
- * to a segment in one transaction, so a seq missing from the first query (a statement snapshot)
- * is in a segment committed before the second one starts: nothing moving meanwhile is missed.
+ * Raw rows and segments. Each page looks for the segment holding fromSeq, then for raw rows from
+ * fromSeq, then once more for a segment. The compactor moves a range from rows to a segment in
+ * one transaction, so a seq the rows query (one statement snapshot) misses because it moved is
+ * in a segment committed before the last lookup starts: nothing moving meanwhile is missed. The
+ * segment comes first so that replaying compacted history does not read raw rows it would drop.
  * A segment page is the rest of that segment from fromSeq (up to toSeq), whatever maxRows and
  * maxBytes say: a reader holds at most one decoded segment.
  */
 export const storedHistorySource: ChunkSource = {
   async page(db, p) {
-    const rows = await readChunkPage(db, p);
-    if (rows[0]?.seq === p.fromSeq) return rows;
-    const segment = await segmentContaining(db, p.sessionId, p.fromSeq);
-    if (!segment) return rows;
-    if (!isCodecId(segment.codec)) throw new CorruptSegmentError("none", `unknown codec ${JSON.stringify(segment.codec)} in session ${p.sessionId} at seq ${segment.first_seq}`);
-    const raw = await decompress(segment.codec, segment.data, segment.byte_length);
-    const out: ChunkRow[] = [];
-    let at = 0;
-    for (let i = 0; i < segment.chunk_lengths.length; i++) {
-      const seq = segment.first_seq + i;
-      const length = segment.chunk_lengths[i]!;
-      if (seq > p.toSeq) break;
-      if (seq >= p.fromSeq) {
-        out.push({ seq, byte_offset: segment.first_offset + at, ts_us: segment.first_ts_us + segment.ts_deltas_us[i]!, data: raw.subarray(at, at + length) });
-      }
-      at += length;
+    let segment = await segmentContaining(db, p.sessionId, p.fromSeq);
+    if (!segment) {
+      const rows = await readChunkPage(db, p);
+      if (rows[0]?.seq === p.fromSeq) return rows;
+      segment = await segmentContaining(db, p.sessionId, p.fromSeq);
+      if (!segment) return rows;
     }
-    return out;
+    return segmentPage(segment, p);
   },
 };
+
+/** The chunks fromSeq..toSeq of a segment, decoded; their data are views of one decoded buffer. */
+async function segmentPage(segment: SegmentRow, p: { sessionId: string; fromSeq: number; toSeq: number }): Promise<ChunkRow[]> {
+  if (!isCodecId(segment.codec)) throw new CorruptSegmentError("none", `unknown codec ${JSON.stringify(segment.codec)} in session ${p.sessionId} at seq ${segment.first_seq}`);
+  const raw = await decompress(segment.codec, segment.data, segment.byte_length);
+  const out: ChunkRow[] = [];
+  let at = 0;
+  for (let i = 0; i < segment.chunk_lengths.length; i++) {
+    const seq = segment.first_seq + i;
+    const length = segment.chunk_lengths[i]!;
+    if (seq > p.toSeq) break;
+    if (seq >= p.fromSeq) {
+      out.push({ seq, byte_offset: segment.first_offset + at, ts_us: segment.first_ts_us + segment.ts_deltas_us[i]!, data: raw.subarray(at, at + length) });
+    }
+    at += length;
+  }
+  return out;
+}
 
 export interface ReplayOptions {
   pool: pg.Pool;

@@ -123,12 +123,17 @@ export interface SegmentRow {
   first_ts_us: number;
 }
 
-/** The segment holding chunk `seq`, if any. */
+/**
+ * The segment holding chunk `seq`, if any: one index probe for the last segment starting at or
+ * before it; its data is read only if it covers `seq`.
+ */
 export async function segmentContaining(db: Queryable, sessionId: string, seq: number): Promise<SegmentRow | undefined> {
   const { rows } = await db.query<Omit<SegmentRow, "ts_deltas_us"> & { ts_deltas_us: string[] }>(
     `SELECT first_seq, last_seq, first_offset, byte_length, codec, data, chunk_lengths, ts_deltas_us,
             (extract(epoch FROM first_ts) * 1000000)::bigint AS first_ts_us
-     FROM output_segments WHERE session_id = $1 AND first_seq <= $2 ORDER BY first_seq DESC LIMIT 1`,
+     FROM output_segments
+     WHERE session_id = $1 AND last_seq >= $2
+       AND first_seq = (SELECT max(first_seq) FROM output_segments WHERE session_id = $1 AND first_seq <= $2)`,
     [sessionId, seq],
   );
   const row = rows[0];
