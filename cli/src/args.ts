@@ -33,8 +33,20 @@ export type Command =
   | { name: "write"; id: string; data: Buffer | "stdin" }
   | { name: "resize"; id: string; rows: number; cols: number };
 
+/** Where and how to connect: addresses, and the TLS and token flags (see connection.ts). */
+export interface ConnectionFlags {
+  pty?: string;
+  store?: string;
+  tls?: boolean;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsServerName?: string;
+  tokenFile?: string;
+}
+
 export interface ParsedCli {
-  addresses: { pty?: string; store?: string };
+  addresses: ConnectionFlags;
   command: Command;
 }
 
@@ -43,6 +55,12 @@ type Options = NonNullable<ParseArgsConfig["options"]>;
 const GLOBAL_OPTIONS = {
   pty: { type: "string" },
   store: { type: "string" },
+  tls: { type: "boolean" },
+  "tls-ca": { type: "string" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
+  "tls-server-name": { type: "string" },
+  "token-file": { type: "string" },
   help: { type: "boolean", short: "h" },
 } satisfies Options;
 
@@ -132,6 +150,17 @@ Addresses:
                 STORE_ADDR, default ${DEFAULT_ADDRESSES.store}. A comma list of replicas or a
                 dns:/// name is balanced over.
 
+Security (both services; flags win over the environment):
+  --tls                    TLS with the system's CA roots; env PTYKEEP_TLS=true
+  --tls-ca FILE            TLS, trusting the CA in FILE (PEM); env PTYKEEP_TLS_CA
+  --tls-cert FILE, --tls-key FILE
+                           a client certificate for services that require one (mutual TLS);
+                           env PTYKEEP_TLS_CERT, PTYKEEP_TLS_KEY
+  --tls-server-name NAME   the name the services' certificates carry, when the address is not
+                           it; env PTYKEEP_TLS_SERVER_NAME
+  --token-file FILE        bearer token sent with every call, read from FILE; env
+                           PTYKEEP_TOKEN_FILE, or PTYKEEP_TOKEN (the token itself)
+
 Exit status: 0 on success, 1 when something failed (one line on stderr says what), 2 for a
 usage mistake.
 `;
@@ -164,7 +193,16 @@ export function parseCli(argv: readonly string[], env: Record<string, string | u
   const parsed = parseFlags(flagArgs, options, command);
   const v = parsed.values as Record<string, string | boolean | string[] | undefined>;
   if (v.help) return { addresses: {}, command: { name: "help", topic: command } };
-  const addresses = { pty: v.pty as string | undefined, store: v.store as string | undefined };
+  const addresses: ConnectionFlags = {
+    pty: v.pty as string | undefined,
+    store: v.store as string | undefined,
+    tls: v.tls === true ? true : undefined,
+    tlsCa: v["tls-ca"] as string | undefined,
+    tlsCert: v["tls-cert"] as string | undefined,
+    tlsKey: v["tls-key"] as string | undefined,
+    tlsServerName: v["tls-server-name"] as string | undefined,
+    tokenFile: v["token-file"] as string | undefined,
+  };
   const positionals = parsed.positionals;
   const str = (key: string) => v[key] as string | undefined;
   const list = (key: string) => (v[key] as string[] | undefined) ?? [];

@@ -4,7 +4,7 @@
  * gRPC failure into the one line a person reads: which service, which address, what it said.
  */
 import * as grpc from "@grpc/grpc-js";
-import { createPtyClient, createStoreClient, type PtyServiceClient, type StoreServiceClient } from "@ptykeep/proto";
+import { ConfigError, createPtyClient, createStoreClient, loadClientSecurity, type ClientSecurity, type PtyServiceClient, type StoreServiceClient } from "@ptykeep/proto";
 import { CliError, EXIT } from "./errors.js";
 
 export const DEFAULT_ADDRESSES = Object.freeze({
@@ -23,15 +23,42 @@ export const DEADLINES = Object.freeze({
 export interface Endpoints {
   pty: string;
   store: string;
+  /**
+   * PTYKEEP_TLS, PTYKEEP_TLS_CA, PTYKEEP_TLS_CERT, PTYKEEP_TLS_KEY, PTYKEEP_TLS_SERVER_NAME,
+   * PTYKEEP_TOKEN, PTYKEEP_TOKEN_FILE, with the flags folded in. Read when the first client is
+   * made, so that a bad file is reported like any other failure, naming the variable.
+   */
+  security?: Record<string, string | undefined>;
+}
+
+/** The connection flags of args.ts that are not addresses. */
+interface SecurityFlags {
+  tls?: boolean;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsServerName?: string;
+  tokenFile?: string;
 }
 
 export type ServiceName = "pty-service" | "store-service";
 
 /** Flags win over the environment, which wins over the defaults. */
-export function resolveEndpoints(flags: { pty?: string; store?: string }, env: Record<string, string | undefined>): Endpoints {
+export function resolveEndpoints(flags: { pty?: string; store?: string } & SecurityFlags, env: Record<string, string | undefined>): Endpoints {
+  const pick = (flag: string | undefined, name: string) => flag || env[name] || undefined;
   return {
     pty: flags.pty || env.PTY_ADDR || DEFAULT_ADDRESSES.pty,
     store: flags.store || env.STORE_ADDR || DEFAULT_ADDRESSES.store,
+    security: {
+      PTYKEEP_TLS: flags.tls ? "true" : env.PTYKEEP_TLS,
+      PTYKEEP_TLS_CA: pick(flags.tlsCa, "PTYKEEP_TLS_CA"),
+      PTYKEEP_TLS_CERT: pick(flags.tlsCert, "PTYKEEP_TLS_CERT"),
+      PTYKEEP_TLS_KEY: pick(flags.tlsKey, "PTYKEEP_TLS_KEY"),
+      PTYKEEP_TLS_SERVER_NAME: pick(flags.tlsServerName, "PTYKEEP_TLS_SERVER_NAME"),
+      // A --token-file flag wins over a token in the environment.
+      PTYKEEP_TOKEN: flags.tokenFile ? undefined : env.PTYKEEP_TOKEN,
+      PTYKEEP_TOKEN_FILE: pick(flags.tokenFile, "PTYKEEP_TOKEN_FILE"),
+    },
   };
 }
 
@@ -49,26 +76,35 @@ type FullUnaryMethod<Req, Res> = (req: Req, metadata: grpc.Metadata, options: gr
 export class Connection {
   private pty?: PtyServiceClient;
   private store?: StoreServiceClient;
+  private securityValue?: ClientSecurity;
 
   constructor(readonly endpoints: Endpoints) {}
 
-  /** Channel credentials for both services. Plaintext today; TLS will be chosen here. */
-  private credentials(): grpc.ChannelCredentials {
-    return grpc.credentials.createInsecure();
+  /**
+   * TLS and bearer token for both services, from the flags and PTYKEEP_* variables. The token
+   * goes into every call's metadata through the clients (streams included).
+   */
+  private security(): ClientSecurity {
+    this.securityValue ??= loadClientSecurity(this.endpoints.security ?? {}, "PTYKEEP");
+    // grpc-js gives Node an IP address as the TLS server name when the address is one, and Node
+    // prints a deprecation warning (DEP0123) about it; the certificate is still checked against
+    // that IP. A warning about a library's internals has no place on a person's terminal.
+    if (this.securityValue.tls) process.noDeprecation = true;
+    return this.securityValue;
   }
 
-  /** Metadata sent with every call (an auth token will be added here). */
+  /** Metadata sent with every call, on top of the token the clients add. */
   metadata(): grpc.Metadata {
     return new grpc.Metadata();
   }
 
   ptyClient(): PtyServiceClient {
-    this.pty ??= this.open("pty-service", () => createPtyClient(this.endpoints.pty, { credentials: this.credentials() }));
+    this.pty ??= this.open("pty-service", () => createPtyClient(this.endpoints.pty, this.security()));
     return this.pty;
   }
 
   storeClient(): StoreServiceClient {
-    this.store ??= this.open("store-service", () => createStoreClient(this.endpoints.store, { credentials: this.credentials() }));
+    this.store ??= this.open("store-service", () => createStoreClient(this.endpoints.store, this.security()));
     return this.store;
   }
 
@@ -76,6 +112,7 @@ export class Connection {
     try {
       return create();
     } catch (err) {
+      if (err instanceof ConfigError) throw new CliError(err.message, EXIT.USAGE);
       throw new CliError(`bad ${service} address ${JSON.stringify(this.address(service))}: ${(err as Error).message}`);
     }
   }
