@@ -1,9 +1,10 @@
 /**
  * Compactor: turns cold raw output rows into compressed segments, then applies retention.
  *
- * A session is a candidate when its oldest durable raw row is older than STORE_COMPACT_AFTER_MS,
- * when it has ended, or when its kept history is over the retention cap (retention can only drop
- * segments, so over-cap output is compacted whatever its age). Only rows at or below the
+ * A session is a candidate when its raw output is older than STORE_COMPACT_AFTER_MS, when it has
+ * ended, or when its kept history is over the retention cap (retention can only drop segments,
+ * so over-cap output is compacted whatever its age); see compactionCandidates for the exact
+ * rule, which leaves out sessions with nothing to do yet. Only rows at or below the
  * session's durable watermark are touched: above it the batch writer may still be filling a gap.
  *
  * Per segment (about SEGMENT_RAW_BYTES of raw output, codec.ts): read the rows' sizes, read their
@@ -122,6 +123,7 @@ export class Compactor {
     const candidates = await compactionCandidates(pool, {
       coldBeforeUs: (this.now() - this.opts.compactAfterMs) * 1000,
       retentionBytes: capBytes,
+      segmentRawBytes: this.segmentRawBytes,
       limit: COMPACTOR_TUNING.CANDIDATES_PER_PASS,
     });
     let segments = 0;

@@ -21,24 +21,36 @@ export interface CompactionCandidate {
 }
 
 /**
- * Sessions whose oldest durable raw row is older than `coldBeforeUs`, or that have ended, or
- * whose kept history exceeds `retentionBytes`. One index probe per session on (session_id, seq).
+ * Sessions where a compaction pass can make progress: ended with durable raw rows; or running
+ * with all durable raw rows cold (gone quiet: the partial segment may be written); or with a
+ * full segment's worth of raw output whose oldest row is cold or whose kept history is over the
+ * retention cap. A session that only trickles (oldest row cold, newest hot, less than a segment
+ * pending) is left out, so it cannot take the place of sessions with work, pass after pass.
+ * Two index probes per session on (session_id, seq).
  */
-export async function compactionCandidates(db: Queryable, p: { coldBeforeUs: number; retentionBytes: number; limit: number }): Promise<CompactionCandidate[]> {
+export async function compactionCandidates(
+  db: Queryable,
+  p: { coldBeforeUs: number; retentionBytes: number; segmentRawBytes: number; limit: number },
+): Promise<CompactionCandidate[]> {
   const { rows } = await db.query<CompactionCandidate>(
     `SELECT s.session_id::text, s.durable_seq, s.durable_bytes, s.first_kept_offset,
             s.state IN ('exited', 'killed', 'lost') AS ended, c.seq AS first_raw_seq
      FROM sessions s
      CROSS JOIN LATERAL (
-       SELECT seq, ts FROM output_chunks c WHERE c.session_id = s.session_id AND c.seq <= s.durable_seq ORDER BY seq LIMIT 1
+       SELECT seq, ts, byte_offset FROM output_chunks c WHERE c.session_id = s.session_id AND c.seq <= s.durable_seq ORDER BY seq LIMIT 1
      ) c
+     LEFT JOIN LATERAL (
+       SELECT ts FROM output_chunks n WHERE n.session_id = s.session_id AND n.seq = s.durable_seq
+     ) n ON true
      WHERE s.durable_seq > 0
        AND (s.state IN ('exited', 'killed', 'lost')
-            OR c.ts < 'epoch'::timestamptz + $1::bigint * interval '1 microsecond'
-            OR s.durable_bytes - s.first_kept_offset > $2::bigint)
+            OR (c.ts < 'epoch'::timestamptz + $1::bigint * interval '1 microsecond'
+                AND n.ts < 'epoch'::timestamptz + $1::bigint * interval '1 microsecond')
+            OR (s.durable_bytes - c.byte_offset >= $3::bigint
+                AND (c.ts < 'epoch'::timestamptz + $1::bigint * interval '1 microsecond' OR s.durable_bytes - s.first_kept_offset > $2::bigint)))
      ORDER BY c.ts
-     LIMIT $3`,
-    [p.coldBeforeUs, p.retentionBytes, p.limit],
+     LIMIT $4`,
+    [p.coldBeforeUs, p.retentionBytes, p.segmentRawBytes, p.limit],
   );
   return rows.map((r) => ({ ...r, durable_seq: Number(r.durable_seq), durable_bytes: Number(r.durable_bytes), first_kept_offset: Number(r.first_kept_offset), first_raw_seq: Number(r.first_raw_seq) }));
 }
