@@ -13,6 +13,13 @@ describe("loadPtyConfig", () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it("lets a session keep several of the store's 1 MiB flushes in flight by default", () => {
+    // With a window of one flush the program paused during every commit (bench row 1).
+    const config = loadPtyConfig({});
+    expect(config.sessionHighWaterBytes).toBe(4 * 1024 * 1024);
+    expect(config.sessionLowWaterBytes).toBe(1024 * 1024);
+  });
+
   it("takes overrides", () => {
     const config = loadPtyConfig({ PTY_LISTEN: "127.0.0.1:0", STORE_ADDR: "127.0.0.1:1,127.0.0.1:2", PTY_ADVERTISE: "pty-a:50051", PTY_MAX_SESSIONS: "7" });
     expect(config).toMatchObject({ listen: "127.0.0.1:0", storeAddr: "127.0.0.1:1,127.0.0.1:2", advertise: "pty-a:50051", maxSessions: 7 });
