@@ -6,15 +6,12 @@
  * history must still be complete, byte for byte, with no gap and no duplicate, and new sessions
  * must keep working on the surviving replicas.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createPtyClient, createStoreClient, type PtyApi, type PtyServiceClient, type StoreServiceClient } from "@ptykeep/proto";
 import { createTestDatabase } from "../support/postgres.js";
 import { loadPtyConfig, startPtyService, type RunningPty } from "../../pty-service/src/index.js";
 import { contiguous, readHistory, rpc, sha256, waitFor, waitStoredEnd, type System } from "../e2e/helpers.js";
-
-const ROOT = path.resolve(import.meta.dirname, "../..");
+import { PROCESS_START_TIMEOUT_MS, scrape, startServiceProcess, type ServiceProcess } from "./processes.js";
 
 /** Tuning of this test, each with its reason. */
 const T = Object.freeze({
@@ -26,71 +23,16 @@ const T = Object.freeze({
   BLOCK_PAUSE_S: 0.02,
   /** …and the kill comes once this much of every session is durable (mid-stream). */
   KILL_AFTER_BYTES: 20_000,
-  /** A store process starts (tsx, migrations) within this on a loaded machine. */
-  START_TIMEOUT_MS: 60_000,
   /** Sessions finish and are recorded within this after the kill. */
   SETTLE_TIMEOUT_MS: 60_000,
 });
 
-interface StoreProcess {
-  child: ChildProcess;
-  address: string;
-  metrics: string;
-  exited: Promise<number | null>;
+function startStoreProcess(databaseUrl: string): Promise<ServiceProcess> {
+  return startServiceProcess("store-service", { DATABASE_URL: databaseUrl, STORE_LISTEN: "127.0.0.1:0", STORE_METRICS_LISTEN: "127.0.0.1:0" });
 }
 
-/** Starts store-service/src/main.ts as its own process; resolves once it listens (its log says where). */
-function startStoreProcess(databaseUrl: string): Promise<StoreProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "store-service/src/main.ts")], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "/tmp",
-      LOG_LEVEL: "info",
-      DATABASE_URL: databaseUrl,
-      STORE_LISTEN: "127.0.0.1:0",
-      STORE_METRICS_LISTEN: "127.0.0.1:0",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    let address: string | undefined;
-    let metrics: string | undefined;
-    let log = "";
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`store process did not start within ${T.START_TIMEOUT_MS} ms:\n${log}`));
-    }, T.START_TIMEOUT_MS);
-    child.stderr!.on("data", (b: Buffer) => (log += b.toString("utf8")));
-    let pending = "";
-    child.stdout!.on("data", (b: Buffer) => {
-      pending += b.toString("utf8");
-      const lines = pending.split("\n");
-      pending = lines.pop()!;
-      for (const line of lines) {
-        log += line + "\n";
-        const entry = JSON.parse(line) as { msg?: string; address?: string };
-        if (entry.msg === "store-service listening") address = entry.address;
-        if (entry.msg?.startsWith("metrics at ")) metrics = entry.address;
-        if (address && metrics) {
-          clearTimeout(timer);
-          resolve({ child, address, metrics, exited });
-          address = undefined;
-        }
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`store process exited (${code}) before listening:\n${log}`));
-    });
-  });
-}
-
-async function metric(store: StoreProcess, name: string): Promise<number> {
-  const text = await (await fetch(`http://${store.metrics}/metrics`)).text();
-  const line = text.split("\n").find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
-  return line ? Number(line.slice(line.lastIndexOf(" ") + 1)) : 0;
+function metric(store: ServiceProcess, name: string): Promise<number> {
+  return scrape(store.metrics!, name);
 }
 
 /** What the session's program prints, as the terminal turns it into bytes (\n → \r\n). */
@@ -106,7 +48,7 @@ function programFor(session: number): { command: string; args: string[] } {
 }
 
 let db: { url: string; drop(): Promise<void> };
-const stores: StoreProcess[] = [];
+const stores: ServiceProcess[] = [];
 let pty: RunningPty;
 let ptyClient: PtyServiceClient;
 let storeClient: StoreServiceClient;
@@ -119,7 +61,7 @@ beforeAll(async () => {
   pty = await startPtyService({ config: loadPtyConfig({ STORE_ADDR: storeAddr, PTY_LISTEN: "127.0.0.1:0", PTY_DEFAULT_CWD: "/tmp" }) });
   ptyClient = createPtyClient(pty.address);
   storeClient = createStoreClient(storeAddr);
-}, T.START_TIMEOUT_MS * 2);
+}, PROCESS_START_TIMEOUT_MS * 2);
 
 afterAll(async () => {
   await pty?.stop(5_000);
@@ -169,5 +111,5 @@ describe("three store replicas", () => {
     // The output after the kill went through the survivors.
     const survivorsReceived = await Promise.all(stores.filter((_, i) => i !== victim).map((s) => metric(s, "ptykeep_store_received_bytes_total")));
     expect(survivorsReceived.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
-  }, T.START_TIMEOUT_MS + T.SETTLE_TIMEOUT_MS * 2);
+  }, PROCESS_START_TIMEOUT_MS + T.SETTLE_TIMEOUT_MS * 2);
 });
