@@ -48,6 +48,11 @@ export const COMPACTOR_TUNING = Object.freeze({
   MAX_CHUNKS_PER_SEGMENT: 16_384,
   /** Sessions examined per pass; the rest wait for the next pass (oldest cold output first). */
   CANDIDATES_PER_PASS: 200,
+  /**
+   * Sessions that may fail in one pass before it gives up: a few are logged and skipped, more
+   * means PostgreSQL itself is failing, and the pass ends for the next one to retry.
+   */
+  FAILURES_PER_PASS: 3,
   /** Namespace of the per-session advisory locks (first key of the two-key form; "ptkc" in ASCII). */
   SESSION_LOCK_CLASS: 0x70746b63,
 });
@@ -127,15 +132,27 @@ export class Compactor {
       limit: COMPACTOR_TUNING.CANDIDATES_PER_PASS,
     });
     let segments = 0;
+    let failures = 0;
     for (const c of candidates) {
       signal.throwIfAborted();
-      const written = await this.withSessionLock(c.session_id, (client) => this.compactSession(client, c, capBytes, signal));
-      segments += written ?? 0;
+      try {
+        const written = await this.withSessionLock(c.session_id, (client) => this.compactSession(client, c, capBytes, signal));
+        segments += written ?? 0;
+      } catch (err) {
+        // One session that cannot be compacted must not stop the others, pass after pass.
+        if (signal.aborted || ++failures > COMPACTOR_TUNING.FAILURES_PER_PASS) throw err;
+        this.opts.log.warn({ err, sessionId: c.session_id }, "compaction of a session failed; the next pass retries it");
+      }
     }
     if (this.opts.retentionBytes > 0) {
       for (const sessionId of await retentionCandidates(pool, { retentionBytes: capBytes, limit: COMPACTOR_TUNING.CANDIDATES_PER_PASS })) {
         signal.throwIfAborted();
-        await this.withSessionLock(sessionId, (client) => trimToCap(client, { sessionId, capBytes, stats: this.stats, log: this.opts.log }));
+        try {
+          await this.withSessionLock(sessionId, (client) => trimToCap(client, { sessionId, capBytes, stats: this.stats, log: this.opts.log }));
+        } catch (err) {
+          if (signal.aborted || ++failures > COMPACTOR_TUNING.FAILURES_PER_PASS) throw err;
+          this.opts.log.warn({ err, sessionId }, "retention of a session failed; the next pass retries it");
+        }
       }
     }
     if (this.opts.retentionMaxAgeMs > 0) {

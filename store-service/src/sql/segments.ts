@@ -55,12 +55,15 @@ export async function compactionCandidates(
   return rows.map((r) => ({ ...r, durable_seq: Number(r.durable_seq), durable_bytes: Number(r.durable_bytes), first_kept_offset: Number(r.first_kept_offset), first_raw_seq: Number(r.first_raw_seq) }));
 }
 
-/** Sessions whose kept history exceeds the cap and that have segments retention could drop. */
+/**
+ * Sessions over the cap whose oldest segment retention would drop (keeping it would keep more
+ * than the cap): sessions over the cap only because of raw rows are left to the compactor.
+ */
 export async function retentionCandidates(db: Queryable, p: { retentionBytes: number; limit: number }): Promise<string[]> {
   const { rows } = await db.query<{ session_id: string }>(
     `SELECT s.session_id::text FROM sessions s
      WHERE s.durable_bytes - s.first_kept_offset > $1::bigint
-       AND EXISTS (SELECT 1 FROM output_segments g WHERE g.session_id = s.session_id)
+       AND (SELECT g.first_offset FROM output_segments g WHERE g.session_id = s.session_id ORDER BY g.first_seq LIMIT 1) < s.durable_bytes - $1::bigint
      LIMIT $2`,
     [p.retentionBytes, p.limit],
   );
