@@ -85,6 +85,14 @@ describe.each(services)("$name", ({ definition, client }) => {
 });
 
 describe("open services and secrets", () => {
+  it("counts refused calls in the gRPC metrics, by method and code", async () => {
+    const text = await sys.store.metrics.registry.metrics();
+    const line = text.split("\n").find((l) => l.startsWith("ptykeep_grpc_server_handled_total{") && l.includes('grpc_method="DeleteSession"') && l.includes('grpc_code="UNAUTHENTICATED"'));
+    // Three calls per method above: without a token, with a wrong one, with a non-Bearer header.
+    expect(Number(line?.slice(line.lastIndexOf(" ") + 1))).toBe(3);
+  });
+
+
   it("answers health checks without a token", async () => {
     const health = new grpc.Client(sys.pty.address, grpc.credentials.createInsecure());
     try {
