@@ -8,11 +8,12 @@
  *   npm run bench -- --quick      # fewer rounds and keystrokes, row 3 for 15 s, no profile (< 2 min)
  *   npm run bench -- --only throughput,echo   # some groups only; writes bench/results/ only
  *   npm run bench -- --profile    # add the profile pass to a quick run
+ *   npm run bench -- --render     # rewrite BENCHMARKS.md from bench/BENCHMARKS.json (after editing bench/ANALYSIS.md)
  *
  * Groups: throughput (rows 1, 2, then 6, 7, 11, 8 on row 1's session), ingest (9), echo (4, 5),
  * many (3), memory (10), profile. Workloads are generated here from fixed seeds (bench/corpus.ts).
  */
-import { mkdirSync, mkdtempSync, rmSync, chmodSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, chmodSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { writeCorpusFile } from "./lib/programs.js";
@@ -59,6 +60,11 @@ function parseArgs(argv: string[]): { quick: boolean; groups: Set<Group>; subset
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes("--render")) {
+    const report = JSON.parse(readFileSync(path.join(ROOT, "bench/BENCHMARKS.json"), "utf8")) as SuiteReport;
+    writeFileSync(path.join(ROOT, "BENCHMARKS.md"), renderMarkdown(report));
+    return;
+  }
   const { quick, groups, subset } = parseArgs(process.argv.slice(2));
   const started = performance.now();
   const log = (line: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}\n`);
@@ -96,7 +102,7 @@ async function main(): Promise<void> {
         const t = await runThroughput(sys, ctx, { realistic, incompressible }, quick ? SUITE.THROUGHPUT_ROUNDS.quick : SUITE.THROUGHPUT_ROUNDS.full);
         rows.push(...t.rows);
         await attempt("rows 7, 6, 11, 8 (history)", async () => {
-          rows.push(...(await runHistoryRows(sys, ctx, { sessionId: t.historySessionId, bytes: t.historyBytes, corpusFile: realistic.file, bareRealisticMBs: t.bareRealisticMBs })));
+          rows.push(...(await runHistoryRows(sys, ctx, { sessionId: t.historySessionId, bytes: t.historyBytes, corpusFile: realistic.file, bareRealisticMBs: t.bareRealisticMBs, bareRealisticCpuMsPerMb: t.bareRealisticCpuMsPerMb })));
         });
       });
     }

@@ -24,7 +24,7 @@ export type BareRequest =
   | { mode: "throughput"; command: string; args: string[]; cwd: string; bytes: number }
   | { mode: "echo"; command: string; args: string[]; cwd: string; count: number; intervalMs: number };
 
-export type BareResult = { mode: "throughput"; ms: number; bytes: number; reads: number } | { mode: "echo"; samplesMs: number[] };
+export type BareResult = { mode: "throughput"; ms: number; bytes: number; reads: number; cpuS: number } | { mode: "echo"; samplesMs: number[] };
 
 function spawnPty(req: BareRequest): pty.IPty {
   return pty.spawn(req.command, req.args, {
@@ -42,6 +42,7 @@ function onBytes(p: pty.IPty, fn: (data: Buffer) => void): void {
 }
 
 async function throughput(req: Extract<BareRequest, { mode: "throughput" }>): Promise<BareResult> {
+  const cpu0 = process.cpuUsage();
   const started = performance.now();
   const p = spawnPty(req);
   let bytes = 0;
@@ -56,8 +57,10 @@ async function throughput(req: Extract<BareRequest, { mode: "throughput" }>): Pr
       if (bytes < req.bytes) reject(new Error(`program exited after ${bytes} of ${req.bytes} bytes`));
     });
   });
+  const cpu = process.cpuUsage(cpu0);
   p.kill("SIGKILL");
-  return { mode: "throughput", ms, bytes, reads };
+  // CPU of this process only (the reader), comparable with the services' CPU on the durable path.
+  return { mode: "throughput", ms, bytes, reads, cpuS: (cpu.user + cpu.system) / 1e6 };
 }
 
 async function echo(req: Extract<BareRequest, { mode: "echo" }>): Promise<BareResult> {

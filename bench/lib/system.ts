@@ -100,7 +100,7 @@ export interface BenchSystem {
   db: pg.Pool;
   /** Starts another pty-service child against the same store (extra environment on top). */
   startPty(name: string, env?: Record<string, string>, storeAddr?: string): Promise<ServiceChild>;
-  /** Restarts both services; with profileDir, each writes a CPU profile <name>.cpuprofile there when it stops. */
+  /** Restarts both services; with profileDir, each writes its CPU profiles to profileDir/<name>/ when it stops. */
   restartServices(profileDir?: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -139,7 +139,8 @@ export async function startBenchSystem(opts: { dir: string; log: (line: string) 
     db: new pg.Pool({ connectionString: dbUrl, max: 4 }),
     startPty: (name, env, storeAddr) => startPty(name, env, storeAddr),
     restartServices: async (profileDir) => {
-      const prof = (name: string) => (profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir, "--cpu-prof-name", `${name}.cpuprofile`] : []);
+      // One directory per service: node writes a profile per thread (tsx's loader runs in a worker).
+      const prof = (name: string) => (profileDir ? ["--cpu-prof", "--cpu-prof-dir", path.join(profileDir, name)] : []);
       system.ptyClient.close();
       system.storeClient.close();
       await system.pty.stop();

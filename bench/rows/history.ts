@@ -15,6 +15,7 @@ import { compactAll, type CompactionOutcome } from "../lib/compaction.js";
 import { fmt, ratio, type RowResult, type RunContext } from "../lib/result.js";
 import type { BenchSystem } from "../lib/system.js";
 import { mbPerS, median, MiB, quantile, rpc } from "../lib/util.js";
+import { cpuSnapshot } from "./throughput.js";
 
 const HISTORY = Object.freeze({
   /** Row 7's target: stored/raw at most this, and at most this many times the whole-file ratio. */
@@ -133,7 +134,7 @@ function compactionNote(c: CompactionOutcome): string {
 export async function runHistoryRows(
   sys: BenchSystem,
   ctx: RunContext,
-  input: { sessionId: string; bytes: number; corpusFile: string; bareRealisticMBs: number },
+  input: { sessionId: string; bytes: number; corpusFile: string; bareRealisticMBs: number; bareRealisticCpuMsPerMb: number },
 ): Promise<RowResult[]> {
   const rows: RowResult[] = [];
   const compaction = await compactAll(sys.db);
@@ -164,8 +165,12 @@ export async function runHistoryRows(
   });
 
   // Row 6: replay speed of the whole session from the store.
+  const cpu0 = cpuSnapshot(sys);
   const read = await readHistory(sys, input.sessionId);
+  const cpu1 = cpuSnapshot(sys);
   const readMBs = mbPerS(read.bytes, read.ms);
+  const perMb = (a: number, b: number) => ((b - a) * 1000) / (read.bytes / 1e6);
+  const readCpu = { store: perMb(cpu0.store, cpu1.store), postgres: perMb(cpu0.postgres, cpu1.postgres), reader: perMb(cpu0.suite, cpu1.suite) };
   const r6 = readMBs / input.bareRealisticMBs;
   ctx.log(`  row 6: ReadHistory ${fmt(readMBs)} MB/s (${read.bytes} bytes, end ${read.end})`);
   rows.push({
@@ -179,8 +184,9 @@ export async function runHistoryRows(
     notes: [
       compactionNote(compaction),
       `One ReadHistory call from seq 0 by a client in the suite's process; first output after ${fmt(read.firstMs, 1)} ms; ended ${read.end}. ${read.bytes === input.bytes ? "All bytes returned." : `Returned ${read.bytes} of ${input.bytes} bytes.`}`,
+      `CPU ms per MB replayed: store-service ${fmt(readCpu.store)}, PostgreSQL ${fmt(readCpu.postgres)}, the reading client ${fmt(readCpu.reader)}; the bare node-pty reader spends ${fmt(input.bareRealisticCpuMsPerMb)}.`,
     ],
-    data: { ...read, mbPerS: readMBs },
+    data: { ...read, mbPerS: readMBs, cpuMsPerMb: readCpu },
   });
 
   // Row 11: Attach to the same (still running) session.

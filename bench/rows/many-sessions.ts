@@ -11,14 +11,14 @@ import { startAckObserver } from "../lib/ack-observer.js";
 import { programs } from "../lib/programs.js";
 import { fmt, ratio, type RowResult, type RunContext } from "../lib/result.js";
 import type { BenchSystem } from "../lib/system.js";
-import { delay, quantile, rpc, waitFor } from "../lib/util.js";
+import { cpuSeconds, delay, quantile, rpc, treeCpuSeconds, waitFor } from "../lib/util.js";
 
 const MANY = Object.freeze({
   SESSIONS: 100,
   /** 50 KB/s each: 5,000 bytes every 100 ms. */
   CHUNK_BYTES: 5_000,
   INTERVAL_MS: 100,
-  SECONDS: { quick: 15, full: 60 },
+  SECONDS: { quick: 10, full: 60 },
   LAG_P99_LIMIT_MS: 250,
   /** How often the pty-service is asked which sessions are paused. */
   PAUSE_POLL_MS: 100,
@@ -50,6 +50,9 @@ export async function runManySessions(sys: BenchSystem, ctx: RunContext, corpus:
   try {
     const ids: string[] = [];
     let next = 0;
+    const pgPid = sys.cluster.pid() ?? 0;
+    const cpu = () => ({ pty: cpuSeconds(child.pid), store: cpuSeconds(sys.store.pid), postgres: treeCpuSeconds(pgPid), suite: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6 });
+    const cpu0 = cpu();
     const started = performance.now();
     await Promise.all(
       Array.from({ length: MANY.SPAWN_CONCURRENCY }, async () => {
@@ -74,6 +77,8 @@ export async function runManySessions(sys: BenchSystem, ctx: RunContext, corpus:
       { timeoutMs: seconds * 1000 + MANY.DRAIN_TIMEOUT_MS, intervalMs: 250 },
     );
     const wallS = (performance.now() - started) / 1000;
+    const cpu1 = cpu();
+    const cpuShare = (k: keyof typeof cpu0) => fmt(((cpu1[k] - cpu0[k]) / wallS) * 100, 0);
     const lags = observer.lagsMs;
     const p50 = quantile(lags, 0.5);
     const p99 = quantile(lags, 0.99);
@@ -88,7 +93,7 @@ export async function runManySessions(sys: BenchSystem, ctx: RunContext, corpus:
       target: `p99 ≤ ${MANY.LAG_P99_LIMIT_MS} ms, no session paused`,
       met: p99 <= MANY.LAG_P99_LIMIT_MS && pausedSeen.size === 0 && observer.rejections === 0,
       notes: [
-        `${MANY.SESSIONS} perl writers, ${MANY.CHUNK_BYTES} bytes every ${MANY.INTERVAL_MS} ms each (${fmt((MANY.SESSIONS * MANY.CHUNK_BYTES * 1000) / MANY.INTERVAL_MS / 1e6)} MB/s in all), ${fmt(observer.bytes / 1e6)} MB of ${fmt(expectedBytes / 1e6)} MB expected went to the store in ${observer.chunks} chunks over ${fmt(wallS)} s (spawning took ${fmt(spawnS)} s). Lag = ack seen - chunk timestamp, per chunk, measured through a pass-through proxy in front of the store (adds one hop). Paused checked by ${polls} polls of ListSessions every ${MANY.PAUSE_POLL_MS} ms. Store rejections: ${observer.rejections}.`,
+        `${MANY.SESSIONS} perl writers, ${MANY.CHUNK_BYTES} bytes every ${MANY.INTERVAL_MS} ms each (${fmt((MANY.SESSIONS * MANY.CHUNK_BYTES * 1000) / MANY.INTERVAL_MS / 1e6)} MB/s in all), ${fmt(observer.bytes / 1e6)} MB of ${fmt(expectedBytes / 1e6)} MB expected went to the store in ${observer.chunks} chunks over ${fmt(wallS)} s (spawning took ${fmt(spawnS)} s). Lag = ack seen - chunk timestamp, per chunk, measured through a pass-through proxy in front of the store (adds one hop). Paused checked by ${polls} polls of ListSessions every ${MANY.PAUSE_POLL_MS} ms. Store rejections: ${observer.rejections}. CPU over the run, % of one core: pty-service ${cpuShare("pty")}, store-service ${cpuShare("store")}, PostgreSQL ${cpuShare("postgres")}, suite with the proxy ${cpuShare("suite")}.`,
       ],
       data: { sessions: MANY.SESSIONS, seconds, chunks: observer.chunks, bytes: observer.bytes, expectedBytes, p50, p99, max, paused: [...pausedSeen], spawnS, wallS },
     };

@@ -2,38 +2,63 @@
  * Where the time of row 1 goes: the services are restarted with `--cpu-prof`, one durable
  * realistic run is made, the services stop (writing their profiles) and the profiles are summed
  * by area of the output path. PostgreSQL's share comes from /proc (its processes' CPU time).
+ * A second window profiles the store alone ingesting small chunks (4.7 KB, rows 3 and 9), where
+ * the cost per chunk rather than per byte decides.
  */
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { profilesIn, summariseProfile, type ProfileSummary } from "../lib/profile.js";
+import { mainThreadProfiles, summariseProfile, type ProfileSummary } from "../lib/profile.js";
 import { fmt, type RunContext } from "../lib/result.js";
 import type { BenchSystem } from "../lib/system.js";
-import { mbPerS } from "../lib/util.js";
+import { appendChunks, registerStoreSession } from "../lib/append.js";
+import { realisticCorpus } from "../corpus.js";
+import { MiB, mbPerS, rpc } from "../lib/util.js";
 import { discardSession, durableRun, type DurableRun } from "./throughput.js";
 
 export interface ProfileOutcome {
   run: Omit<DurableRun, "sessionId">;
   mbPerS: number;
   profiles: ProfileSummary[];
+  /** The store-service alone, ingesting small chunks. */
+  smallChunks: { chunkBytes: number; bytes: number; mbPerS: number; profiles: ProfileSummary[] };
   dir: string;
 }
+
+/** The small-chunk ingest profiled after the durable run: chunk size of a bare node-pty read. */
+const SMALL_CHUNK = Object.freeze({ BYTES: 4700, TOTAL: 16 * MiB, SEED: 11 });
 
 export async function runProfile(sys: BenchSystem, ctx: RunContext, corpus: { file: string; bytes: number }, outDir: string): Promise<ProfileOutcome> {
   const dir = path.join(outDir, `profiles-${new Date().toISOString().replace(/[:.]/g, "-")}`);
   mkdirSync(dir, { recursive: true });
   await sys.restartServices(dir);
   let run: DurableRun;
+  const small = realisticCorpus(SMALL_CHUNK.TOTAL, SMALL_CHUNK.SEED);
+  let smallWindow: { fromUs: number; toUs: number };
+  let smallMs: number;
   try {
     run = await durableRun(sys, corpus.file, corpus.bytes);
     await discardSession(sys, run.sessionId);
+    const session = await registerStoreSession(sys.storeClient);
+    const fromUs = Number(process.hrtime.bigint() / 1000n);
+    smallMs = await appendChunks(sys.storeClient, session, small, SMALL_CHUNK.BYTES);
+    smallWindow = { fromUs, toUs: Number(process.hrtime.bigint() / 1000n) };
+    await rpc(sys.storeClient, "DeleteSession", { sessionId: session.sessionId, force: true });
   } finally {
     // Stopping writes the profiles; the services come back without profiling.
     await sys.restartServices();
   }
-  const profiles = profilesIn(dir).map((f) => summariseProfile(f));
-  ctx.log(`  profile: durable ${fmt(mbPerS(run.bytes, run.ms))} MB/s under --cpu-prof; profiles in ${dir}`);
+  const files = mainThreadProfiles(dir);
+  const profiles = files.map(([name, file]) => summariseProfile(name, file, run.window));
+  const smallProfiles = files.filter(([name]) => name === "store-service").map(([name, file]) => summariseProfile(name, file, smallWindow));
+  ctx.log(`  profile: durable ${fmt(mbPerS(run.bytes, run.ms))} MB/s, small-chunk ingest ${fmt(mbPerS(small.length, smallMs))} MB/s under --cpu-prof; profiles in ${dir}`);
   const { sessionId: _id, ...rest } = run;
-  return { run: rest, mbPerS: mbPerS(run.bytes, run.ms), profiles, dir };
+  return {
+    run: rest,
+    mbPerS: mbPerS(run.bytes, run.ms),
+    profiles,
+    smallChunks: { chunkBytes: SMALL_CHUNK.BYTES, bytes: small.length, mbPerS: mbPerS(small.length, smallMs), profiles: smallProfiles },
+    dir,
+  };
 }
 
 export function profileMarkdown(p: ProfileOutcome): string {
@@ -55,13 +80,21 @@ export function profileMarkdown(p: ProfileOutcome): string {
     ).map(([name, s]) => `| ${name} | ${fmt(s, 2)} | ${perMb(s)} | ${fmt((s / c.wallS) * 100, 0)}% |`),
     "",
   );
-  for (const prof of p.profiles) {
-    lines.push(`**${prof.file.replace(".cpuprofile", "")}**: ${fmt(prof.totalMs / 1000, 2)} s profiled (whole process life, start-up included).`, "");
-    lines.push("| area | self ms | share |", "|---|---:|---:|");
-    for (const a of prof.areas.filter((x) => x.share >= 0.005)) lines.push(`| ${a.area} | ${fmt(a.ms, 0)} | ${fmt(a.share * 100, 1)}% |`);
-    lines.push("", "| busiest functions (self time) | ms | share of busy |", "|---|---:|---:|");
-    for (const f of prof.top) lines.push(`| \`${f.fn.replace(/\|/g, "\\|")}\` | ${fmt(f.ms, 0)} | ${fmt(f.share * 100, 1)}% |`);
-    lines.push("");
-  }
+  for (const prof of p.profiles) lines.push(...profileTables(prof, "during the run"));
+  lines.push(
+    `Then the store-service alone ingesting ${fmt(p.smallChunks.bytes / MiB, 0)} MiB in ${p.smallChunks.chunkBytes}-byte chunks from one AppendOutput stream (rows 3 and 9): ${fmt(p.smallChunks.mbPerS)} MB/s under the profiler.`,
+    "",
+  );
+  for (const prof of p.smallChunks.profiles) lines.push(...profileTables(prof, "during the small-chunk ingest"));
   return lines.join("\n");
+}
+
+function profileTables(prof: ProfileSummary, when: string): string[] {
+  const lines = [`**${prof.file}**: ${fmt(prof.totalMs / 1000, 2)} s sampled ${when}.`, ""];
+  lines.push("| area (innermost frame of the area on the stack) | ms | share |", "|---|---:|---:|");
+  for (const a of prof.areas.filter((x) => x.share >= 0.005)) lines.push(`| ${a.area} | ${fmt(a.ms, 0)} | ${fmt(a.share * 100, 1)}% |`);
+  lines.push("", "| busiest functions (self time) | ms | share of busy |", "|---|---:|---:|");
+  for (const f of prof.top) lines.push(`| \`${f.fn.replace(/\|/g, "\\|")}\` | ${fmt(f.ms, 0)} | ${fmt(f.share * 100, 1)}% |`);
+  lines.push("");
+  return lines;
 }
