@@ -26,7 +26,11 @@ export const TRANSPORT = Object.freeze({
   KEEPALIVE_TIME_MS: 10_000,
   /** …within this long after a ping goes unanswered. */
   KEEPALIVE_TIMEOUT_MS: 5_000,
-  /** Servers accept pings this frequent without answering GOAWAY too_many_pings. */
+  /**
+   * Servers accept pings this frequent without answering GOAWAY too_many_pings. grpc-js servers
+   * do not police ping rates today; the option matters to other servers and proxies, and the
+   * clients' KEEPALIVE_TIME_MS stays above it so that those accept our pings too.
+   */
   MIN_PING_INTERVAL_MS: 5_000,
 });
 
