@@ -380,6 +380,8 @@ export async function startMetricsServer(opts: { listen: string; registry: Regis
     server.once("error", (err) => reject(new Error(`cannot serve metrics on ${opts.listen}: ${err.message}`)));
     server.listen(port, host, () => resolve());
   });
+  // Past start-up an error of the endpoint is logged; it never takes the service down.
+  server.on("error", (err) => opts.log.error({ err }, "metrics endpoint error"));
   const bound = server.address();
   const boundPort = typeof bound === "object" && bound ? bound.port : port;
   const address = `${host.includes(":") ? `[${host}]` : host}:${boundPort}`;
