@@ -197,6 +197,11 @@ describe("deploy/Dockerfile", () => {
     expect(dockerfile.match(/^HEALTHCHECK /gm)?.length).toBe(2);
   });
 
+  it("runs every process from /app, where `node --import tsx` finds tsx", () => {
+    expect(dockerfile.match(/^WORKDIR .*$/gm)).toEqual(["WORKDIR /app", "WORKDIR /app"]);
+    for (const line of dockerfile.match(/^\s*(CMD|  CMD) \[.*$/gm) ?? []) expect(line).toMatch(/"--import", "tsx", "(proto|store-service|pty-service)\/src\//);
+  });
+
   it("keeps certificates out of the build context", () => {
     expect(read(".dockerignore").split("\n")).toContain("deploy/certs");
   });
