@@ -36,6 +36,7 @@ import {
   rawChunkMetas,
   retentionCandidates,
   type CompactionCandidate,
+  type RawChunkMeta,
 } from "./sql/segments.js";
 
 /** Tuning that is not configuration, each with its reason. */
@@ -46,6 +47,8 @@ export const COMPACTOR_TUNING = Object.freeze({
    * keeps the index of one segment under ~200 KB.
    */
   MAX_CHUNKS_PER_SEGMENT: 16_384,
+  /** Row sizes read per query: a few segments' worth of chunks of typical size (~16 KB). */
+  META_PAGE_ROWS: 2 * 16_384,
   /** Sessions examined per pass; the rest wait for the next pass (oldest cold output first). */
   CANDIDATES_PER_PASS: 200,
   /**
@@ -212,9 +215,19 @@ export class Compactor {
     const coldBeforeUs = (this.now() - this.opts.compactAfterMs) * 1000;
     let from = candidate.first_raw_seq;
     let written = 0;
+    // Sizes of the rows ahead, read in pages and carved into segments: one query per segment
+    // would read the index entries of the whole rest of the session every time.
+    let metas: RawChunkMeta[] = [];
+    let exhausted = false;
     for (;;) {
       signal.throwIfAborted();
-      const metas = await rawChunkMetas(client, { sessionId, fromSeq: from, toSeq: session.durable_seq, limit: COMPACTOR_TUNING.MAX_CHUNKS_PER_SEGMENT + 1 });
+      // Always one row more than a segment can hold, to know whether it is full.
+      if (metas.length <= COMPACTOR_TUNING.MAX_CHUNKS_PER_SEGMENT && !exhausted) {
+        const after = metas.length > 0 ? metas[metas.length - 1]!.seq + 1 : from;
+        const page = await rawChunkMetas(client, { sessionId, fromSeq: after, toSeq: session.durable_seq, limit: COMPACTOR_TUNING.META_PAGE_ROWS });
+        exhausted = page.length < COMPACTOR_TUNING.META_PAGE_ROWS;
+        metas = metas.concat(page);
+      }
       if (metas.length === 0 || metas[0]!.seq !== from) return written;
       // How many rows go into this segment, and whether it is full.
       let n = 0;
@@ -246,6 +259,7 @@ export class Compactor {
       if (!(await this.writeSegment(client, sessionId, extent, bytes, signal))) return written;
       written++;
       from += n;
+      metas = metas.slice(n);
       if (!full) return written;
     }
   }
@@ -265,6 +279,7 @@ export class Compactor {
     if (rows.length !== metas.length || rows.some((r, i) => r.seq !== metas[i]!.seq || r.data.length !== metas[i]!.length)) {
       // Another writer changed these rows between the two reads (a session deleted meanwhile).
       this.stats.segmentsAbandoned++;
+      this.opts.log.warn({ sessionId, firstSeq, lastSeq, rows: rows.length, expected: metas.length }, "rows changed before compaction; segment abandoned");
       return false;
     }
     await this.opts.onStep?.("read", where);
