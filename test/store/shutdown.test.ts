@@ -39,7 +39,7 @@ describe("graceful shutdown", () => {
     const reqs = chunksOf(id, Array.from({ length: 50 }, () => randomBytes(2000)));
     s.write(reqs);
     // Wait until the server has read them all: the queued bytes are then the store's to write.
-    await waitForServerToRead(s);
+    await waitForServerToRead(fx.store, 50 * 2000);
     expect(s.acked.get(id)).toBeUndefined();
 
     const started = Date.now();
@@ -55,14 +55,16 @@ describe("graceful shutdown", () => {
   });
 });
 
-/**
- * Nothing observable tells the client that the server has read its chunks while they sit in the
- * store's queue, so: wait (bounded) until every write left the client, then give loopback a moment.
- */
-async function waitForServerToRead(s: AppendStream): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (s.call.writableLength > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-  await new Promise((r) => setTimeout(r, 200));
+/** Waits (bounded) until the store has received `bytes` of output, per its own metrics. */
+async function waitForServerToRead(store: { metrics: { registry: { getSingleMetric(name: string): unknown } } }, bytes: number): Promise<void> {
+  const counter = store.metrics.registry.getSingleMetric("ptykeep_store_received_bytes_total") as { get(): Promise<{ values: Array<{ value: number }> }> };
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const received = (await counter.get()).values.reduce((sum, v) => sum + v.value, 0);
+    if (received >= bytes) return;
+    if (Date.now() > deadline) throw new Error(`the store received only ${received} of ${bytes} bytes`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 describe("back-pressure", () => {
