@@ -47,8 +47,11 @@ export const COMPACTOR_TUNING = Object.freeze({
    * keeps the index of one segment under ~200 KB.
    */
   MAX_CHUNKS_PER_SEGMENT: 16_384,
-  /** Row sizes read per query: a few segments' worth of chunks of typical size (~16 KB). */
-  META_PAGE_ROWS: 2 * 16_384,
+  /**
+   * Row sizes read per query: at least one more than a segment can hold (to see whether it is
+   * full); at typical chunk sizes (a few KB) this covers tens of segments in one query.
+   */
+  META_PAGE_ROWS: 32_768,
   /** Sessions examined per pass; the rest wait for the next pass (oldest cold output first). */
   CANDIDATES_PER_PASS: 200,
   /**
