@@ -8,6 +8,7 @@
  *   npm run bench -- --quick      # fewer rounds and keystrokes, row 3 for 15 s, no profile (< 2 min)
  *   npm run bench -- --only throughput,echo   # some groups only; writes bench/results/ only
  *   npm run bench -- --profile    # add the profile pass to a quick run
+ *   npm run bench -- --only many --profile-all DIR   # CPU profiles of every service child, to dig into a row
  *   npm run bench -- --render     # rewrite BENCHMARKS.md from bench/BENCHMARKS.json (after editing bench/ANALYSIS.md)
  *
  * Groups: throughput (rows 1, 2, then 6, 7, 11, 8 on row 1's session), ingest (9), echo (4, 5),
@@ -82,14 +83,23 @@ async function main(): Promise<void> {
   const small = { file: writeCorpusFile(dir, "realistic", SUITE.SMALL_REALISTIC_BYTES, SUITE.SEEDS.small), bytes: SUITE.SMALL_REALISTIC_BYTES };
   log("corpus files written");
 
-  const sys = await startBenchSystem({ dir, log });
+  const profileAllAt = process.argv.indexOf("--profile-all");
+  const profileAllDir = profileAllAt >= 0 ? path.resolve(process.argv[profileAllAt + 1] ?? "") : undefined;
+  const sys = await startBenchSystem({ dir, log, profileAllDir });
   const rows: RowResult[] = [];
   let profile: ProfileOutcome | undefined;
   const failures: string[] = [];
   const attempt = async (name: string, fn: () => Promise<void>) => {
-    log(`${name}...`);
+    log(`${name}... (load average ${os.loadavg()[0]!.toFixed(1)})`);
+    const before = rows.length;
+    const loadBefore = os.loadavg()[0]!;
     try {
       await fn();
+      // The machine is shared: say how busy it was around each row.
+      for (const row of rows.slice(before).filter((r) => !r.data.loadAverage)) {
+        row.data.loadAverage = [loadBefore, os.loadavg()[0]!];
+        row.notes.push(`Load average (1 min) ${loadBefore.toFixed(1)} before, ${os.loadavg()[0]!.toFixed(1)} after.`);
+      }
     } catch (err) {
       const msg = err instanceof Error ? (err.stack ?? err.message) : String(err);
       failures.push(`${name}: ${msg.split("\n")[0]}`);

@@ -13,12 +13,17 @@ const SHUTDOWN_GRACE_MS = 2_000;
 interface Pending {
   seq: number;
   tsMs: number;
+  arrivedMs: number;
 }
 
 export interface AckObserver {
   address: string;
   /** Lag samples in ms (ack received - chunk ts), one per chunk acknowledged so far. */
   lagsMs: number[];
+  /** The part of each lag spent before the chunk reached the store (arrival here - chunk ts)… */
+  sendLagsMs: number[];
+  /** …and the part from its arrival to its ack (the store's share). */
+  storeLagsMs: number[];
   /** Chunks seen going to the store, and bytes. */
   chunks: number;
   bytes: number;
@@ -31,7 +36,7 @@ export async function startAckObserver(storeAddress: string): Promise<AckObserve
   const upstream = createStoreClient(storeAddress);
   const server = new grpc.Server();
   const pendingBySession = new Map<string, Pending[]>();
-  const observer: AckObserver = { address: "", lagsMs: [], chunks: 0, bytes: 0, rejections: 0, stop: async () => {} };
+  const observer: AckObserver = { address: "", lagsMs: [], sendLagsMs: [], storeLagsMs: [], chunks: 0, bytes: 0, rejections: 0, stop: async () => {} };
   const definition = storeV1.StoreService.service;
   const up = upstream as unknown as Record<string, (...args: unknown[]) => unknown>;
   const impl: grpc.UntypedServiceImplementation = {};
@@ -58,7 +63,7 @@ export async function startAckObserver(storeAddress: string): Promise<AckObserve
         observer.chunks++;
         observer.bytes += c.data.length;
         const list = pendingBySession.get(c.sessionId) ?? [];
-        list.push({ seq: Number(c.seq), tsMs: timestampToMs(c.ts) ?? Date.now() });
+        list.push({ seq: Number(c.seq), tsMs: timestampToMs(c.ts) ?? Date.now(), arrivedMs: Date.now() });
         pendingBySession.set(c.sessionId, list);
       }
       s.write(req);
@@ -72,7 +77,10 @@ export async function startAckObserver(storeAddress: string): Promise<AckObserve
       if (list) {
         let i = 0;
         while (i < list.length && list[i]!.seq <= Number(res.durableSeq)) {
-          observer.lagsMs.push(now - list[i]!.tsMs);
+          const p = list[i]!;
+          observer.lagsMs.push(now - p.tsMs);
+          observer.sendLagsMs.push(p.arrivedMs - p.tsMs);
+          observer.storeLagsMs.push(now - p.arrivedMs);
           i++;
         }
         list.splice(0, i);

@@ -1,7 +1,8 @@
 #!/usr/bin/perl
 # A program writing at a steady rate, for the many-sessions benchmark: puts its terminal in raw
 # mode, then writes CHUNK bytes of FILE (from START, wrapping around) every INTERVAL ms on an
-# absolute schedule (a late tick does not shift the next), COUNT times, and exits.
+# absolute schedule (a late tick does not shift the next), COUNT times, and exits. It starts when
+# it reads one byte of input, so every writer can be started together once all are spawned.
 # Perl rather than node: a hundred of these run at once and each should cost a few MB, not 40.
 use strict;
 use warnings;
@@ -13,6 +14,8 @@ open(my $fh, "<:raw", $file) or die "open $file: $!";
 my $size = -s $file;
 seek($fh, $start % $size, 0);
 binmode(STDOUT);
+binmode(STDIN);
+sysread(STDIN, my $go, 1) or die "no start byte";
 my $t0 = time();
 for my $i (1 .. $count) {
     my $buf = "";

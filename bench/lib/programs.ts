@@ -35,7 +35,7 @@ export const programs = {
   echo: (): Program => sh(`stty raw -echo && printf ${READY_MARK} && exec cat`),
   /** Prints the file over and over: a program flooding its terminal. */
   flood: (file: string): Program => sh(`stty raw -echo && while :; do cat ${q(file)}; done`),
-  /** Prints chunkBytes from the file every intervalMs (absolute schedule) for count chunks. */
+  /** Once a byte is typed, prints chunkBytes from the file every intervalMs (absolute schedule) for count chunks. */
   paced: (file: string, startOffset: number, chunkBytes: number, intervalMs: number, count: number): Program => ({
     command: "perl",
     args: [path.join(ROOT, "bench/lib/paced-writer.pl"), file, String(startOffset), String(chunkBytes), String(intervalMs), String(count)],

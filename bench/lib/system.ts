@@ -105,7 +105,9 @@ export interface BenchSystem {
   stop(): Promise<void>;
 }
 
-export async function startBenchSystem(opts: { dir: string; log: (line: string) => void }): Promise<BenchSystem> {
+export async function startBenchSystem(opts: { dir: string; log: (line: string) => void; profileAllDir?: string }): Promise<BenchSystem> {
+  // --profile-all: every service child writes CPU profiles to profileAllDir/<name>/ (for digging into any row).
+  const profAll = (name: string) => (opts.profileAllDir ? ["--cpu-prof", "--cpu-prof-dir", path.join(opts.profileAllDir, name)] : []);
   const logDir = path.join(opts.dir, "logs");
   const cluster = await startEmbeddedPostgres({ dataDir: path.join(opts.dir, "pgdata"), persistent: false });
   const admin = new pg.Client({ connectionString: cluster.adminUrl });
@@ -115,9 +117,9 @@ export async function startBenchSystem(opts: { dir: string; log: (line: string) 
   const dbUrl = cluster.adminUrl.replace(/\/postgres$/, "/ptykeep_bench");
   opts.log(`PostgreSQL on port ${cluster.port}`);
 
-  const startStore = (nodeArgs: string[] = []) =>
+  const startStore = (nodeArgs: string[] = profAll("store-service")) =>
     startServiceChild({ name: "store-service", main: "store-service/src/main.ts", env: { DATABASE_URL: dbUrl }, listenVar: "STORE_LISTEN", logDir, nodeArgs });
-  const startPty = (name: string, env: Record<string, string> = {}, storeAddr?: string, nodeArgs: string[] = []) =>
+  const startPty = (name: string, env: Record<string, string> = {}, storeAddr?: string, nodeArgs: string[] = profAll(name)) =>
     startServiceChild({
       name,
       main: "pty-service/src/main.ts",
