@@ -1,0 +1,104 @@
+/**
+ * PostgreSQL frozen with SIGSTOP (postmaster and every backend) while the store holds chunks to
+ * flush: the store does not hang or crash; calls fail within the statement/query timeout; no
+ * chunk is acknowledged while frozen; after SIGCONT the chunks are written (the timed-out
+ * connections are not reused with a stale reply) and the history is exact, each seq once.
+ */
+import { randomBytes } from "node:crypto";
+import { readFileSync, readdirSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import pg from "pg";
+import { Code, type StoreApi } from "@ptykeep/proto";
+import { createTestDatabase, startPrivatePostgres, type PostgresServer } from "../support/postgres.js";
+import { AppendStream, chunksOf, codeOf, historyBytes, readHistory, register, startStoreFixture, unaryCall } from "../store/helpers.js";
+
+/** Short so that the case is quick; the default is 30 s. */
+const STATEMENT_TIMEOUT_MS = 1_000;
+const CONNECT_TIMEOUT_MS = 1_000;
+/** How long PostgreSQL stays frozen: several statement timeouts, so flushes fail and are retried. */
+const FROZEN_MS = 3_500;
+
+let server: PostgresServer;
+let fx: Awaited<ReturnType<typeof startStoreFixture>>;
+
+beforeAll(async () => {
+  server = await startPrivatePostgres();
+  const db = await createTestDatabase(server.adminUrl, "faults_pg_pause");
+  fx = await startStoreFixture("unused", { STORE_PG_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS), STORE_PG_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS) }, db.url);
+});
+afterAll(async () => {
+  await fx?.close();
+  await server?.dispose();
+});
+
+/** The postmaster and all its descendants (backends, checkpointer, walwriter...). */
+function clusterPids(root: number): number[] {
+  const out = [root];
+  for (let i = 0; i < out.length; i++) {
+    for (const task of readdirSync(`/proc/${out[i]}/task`)) {
+      const children = readFileSync(`/proc/${out[i]}/task/${task}/children`, "utf8").trim();
+      if (children) out.push(...children.split(" ").map(Number));
+    }
+  }
+  return out;
+}
+
+function signalAll(pids: number[], signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+}
+
+describe("PostgreSQL paused with SIGSTOP during a flush", () => {
+  it("fails calls within the timeout, acks nothing while frozen, stores everything once after SIGCONT", async (ctx) => {
+    const root = server.pid();
+    if (root === undefined) ctx.skip(); // PostgreSQL in a container: no pids to stop from here.
+    const id = (await register(fx.client)).session!.sessionId;
+    const pieces = Array.from({ length: 60 }, () => randomBytes(1 + Math.floor(Math.random() * 5000)));
+    const reqs = chunksOf(id, pieces);
+    const s = new AppendStream(fx.client);
+    s.write(reqs.slice(0, 20));
+    await s.untilAcked(id, 20);
+
+    const frozen = clusterPids(root!);
+    expect(frozen.length).toBeGreaterThan(1);
+    signalAll(frozen, "SIGSTOP");
+    try {
+      const stoppedAt = Date.now();
+      s.write(reqs.slice(20, 40));
+      // A unary call while frozen fails with a retryable code within the timeouts, not hanging.
+      const t0 = Date.now();
+      const down = await codeOf(unaryCall<StoreApi.GetSessionRequest, unknown>(fx.client, "GetSession", { sessionId: id }));
+      expect([Code.UNAVAILABLE, Code.DEADLINE_EXCEEDED], down.details).toContain(down.code);
+      expect(Date.now() - t0).toBeLessThan(STATEMENT_TIMEOUT_MS + CONNECT_TIMEOUT_MS + 2_000);
+      const rest = FROZEN_MS - (Date.now() - stoppedAt);
+      if (rest > 0) await new Promise((r) => setTimeout(r, rest));
+      expect(s.acked.get(id)).toBe(20);
+      expect(s.error).toBeUndefined();
+    } finally {
+      signalAll(frozen, "SIGCONT");
+    }
+
+    // Resend part of what was sent while frozen (as a reconnecting sender would), and new chunks.
+    s.write(reqs.slice(30, 60));
+    await s.untilAcked(id, 60, 30_000);
+    expect(s.error).toBeUndefined();
+    s.close();
+
+    const events = await readHistory(fx.client, { sessionId: id });
+    expect(historyBytes(events).equals(Buffer.concat(pieces))).toBe(true);
+    const c = new pg.Client({ connectionString: fx.dbUrl });
+    await c.connect();
+    try {
+      const { rows } = await c.query("SELECT count(*)::int AS n, count(DISTINCT seq)::int AS d FROM output_chunks WHERE session_id = $1", [id]);
+      expect(rows[0]).toEqual({ n: 60, d: 60 });
+    } finally {
+      await c.end();
+    }
+    await unaryCall(fx.client, "MarkRunning", { sessionId: id, pid: 99 });
+  }, 60_000);
+});
