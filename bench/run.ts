@@ -4,8 +4,9 @@
  * run, and writes BENCHMARKS.md (committed) and JSON (bench/BENCHMARKS.json, committed, and a
  * timestamped copy under bench/results/, not committed).
  *
- *   npm run bench                 # full: every row, more rounds, plus the CPU profile of row 1 (< 10 min on 2 cores)
- *   npm run bench -- --quick      # fewer rounds and keystrokes, row 3 for 15 s, no profile (< 2 min)
+ *   npm run bench                 # full: every row, more rounds, plus the CPU profiles (~5.5 min on 2 quiet cores)
+ *   npm run bench -- --quick      # fewer rounds and keystrokes, row 3 for 10 s, 200 idle sessions, no profile;
+ *                                 # writes bench/results/ only (BENCHMARKS.md is the full run's)
  *   npm run bench -- --only throughput,echo   # some groups only; writes bench/results/ only
  *   npm run bench -- --profile    # add the profile pass to a quick run
  *   npm run bench -- --only many --profile-all DIR   # CPU profiles of every service child, to dig into a row
@@ -147,7 +148,8 @@ async function main(): Promise<void> {
   writeFileSync(path.join(resultsDir, `${stamp}-${report.mode}.json`), json);
   const md = renderMarkdown(report);
   writeFileSync(path.join(resultsDir, `${stamp}-${report.mode}.md`), md);
-  if (!subset) {
+  // The committed report is the full run's; quick and partial runs only go to bench/results/.
+  if (!subset && !quick) {
     writeFileSync(path.join(ROOT, "bench/BENCHMARKS.json"), json);
     writeFileSync(path.join(ROOT, "BENCHMARKS.md"), md);
     log("wrote BENCHMARKS.md and bench/BENCHMARKS.json");

@@ -59,7 +59,7 @@ async function storedBytes(sys: BenchSystem, sessionId: string): Promise<{ raw: 
   return { raw: Number(rows.rows[0]?.raw ?? 0) + segmentRaw, rowsData: Number(rows.rows[0]?.stored ?? 0), segmentData, segmentIndex, segmentRaw };
 }
 
-async function readHistory(sys: BenchSystem, sessionId: string): Promise<{ ms: number; firstMs: number; bytes: number; end: string }> {
+export async function readHistory(sys: BenchSystem, sessionId: string): Promise<{ ms: number; firstMs: number; bytes: number; end: string }> {
   const started = performance.now();
   let firstMs = Number.NaN;
   let bytes = 0;

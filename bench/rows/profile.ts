@@ -11,6 +11,8 @@ import { mainThreadProfiles, summariseProfile, type ProfileSummary } from "../li
 import { fmt, type RunContext } from "../lib/result.js";
 import type { BenchSystem } from "../lib/system.js";
 import { appendChunks, registerStoreSession } from "../lib/append.js";
+import { compactAll } from "../lib/compaction.js";
+import { readHistory } from "./history.js";
 import { realisticCorpus } from "../corpus.js";
 import { MiB, mbPerS, rpc } from "../lib/util.js";
 import { discardSession, durableRun, type DurableRun } from "./throughput.js";
@@ -19,6 +21,8 @@ export interface ProfileOutcome {
   run: Omit<DurableRun, "sessionId">;
   mbPerS: number;
   profiles: ProfileSummary[];
+  /** The store-service replaying the compacted run (row 6). */
+  replay: { bytes: number; mbPerS: number; compacted: boolean; profiles: ProfileSummary[] };
   /** The store-service alone, ingesting small chunks. */
   smallChunks: { chunkBytes: number; bytes: number; mbPerS: number; profiles: ProfileSummary[] };
   dir: string;
@@ -34,9 +38,16 @@ export async function runProfile(sys: BenchSystem, ctx: RunContext, corpus: { fi
   let run: DurableRun;
   const small = realisticCorpus(SMALL_CHUNK.TOTAL, SMALL_CHUNK.SEED);
   let smallWindow: { fromUs: number; toUs: number };
+  let replayWindow: { fromUs: number; toUs: number };
+  let replay: { ms: number; bytes: number };
+  let compacted = false;
   let smallMs: number;
   try {
     run = await durableRun(sys, corpus.file, corpus.bytes);
+    compacted = (await compactAll(sys.db)).compacted;
+    const replayFrom = Number(process.hrtime.bigint() / 1000n);
+    replay = await readHistory(sys, run.sessionId);
+    replayWindow = { fromUs: replayFrom, toUs: Number(process.hrtime.bigint() / 1000n) };
     await discardSession(sys, run.sessionId);
     const session = await registerStoreSession(sys.storeClient);
     const fromUs = Number(process.hrtime.bigint() / 1000n);
@@ -49,6 +60,7 @@ export async function runProfile(sys: BenchSystem, ctx: RunContext, corpus: { fi
   }
   const files = mainThreadProfiles(dir);
   const profiles = files.map(([name, file]) => summariseProfile(name, file, run.window));
+  const replayProfiles = files.filter(([name]) => name === "store-service").map(([name, file]) => summariseProfile(name, file, replayWindow));
   const smallProfiles = files.filter(([name]) => name === "store-service").map(([name, file]) => summariseProfile(name, file, smallWindow));
   ctx.log(`  profile: durable ${fmt(mbPerS(run.bytes, run.ms))} MB/s, small-chunk ingest ${fmt(mbPerS(small.length, smallMs))} MB/s under --cpu-prof; profiles in ${dir}`);
   const { sessionId: _id, ...rest } = run;
@@ -56,6 +68,7 @@ export async function runProfile(sys: BenchSystem, ctx: RunContext, corpus: { fi
     run: rest,
     mbPerS: mbPerS(run.bytes, run.ms),
     profiles,
+    replay: { bytes: replay.bytes, mbPerS: mbPerS(replay.bytes, replay.ms), compacted, profiles: replayProfiles },
     smallChunks: { chunkBytes: SMALL_CHUNK.BYTES, bytes: small.length, mbPerS: mbPerS(small.length, smallMs), profiles: smallProfiles },
     dir,
   };
@@ -81,6 +94,11 @@ export function profileMarkdown(p: ProfileOutcome): string {
     "",
   );
   for (const prof of p.profiles) lines.push(...profileTables(prof, "during the run"));
+  lines.push(
+    `Then ReadHistory of that session${p.replay.compacted ? ", compacted" : ""} (row 6): ${fmt(p.replay.mbPerS)} MB/s under the profiler.`,
+    "",
+  );
+  for (const prof of p.replay.profiles) lines.push(...profileTables(prof, "during the replay"));
   lines.push(
     `Then the store-service alone ingesting ${fmt(p.smallChunks.bytes / MiB, 0)} MiB in ${p.smallChunks.chunkBytes}-byte chunks from one AppendOutput stream (rows 3 and 9): ${fmt(p.smallChunks.mbPerS)} MB/s under the profiler.`,
     "",
