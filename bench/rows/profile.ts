@@ -94,11 +94,14 @@ export function profileMarkdown(p: ProfileOutcome): string {
     "",
   );
   for (const prof of p.profiles) lines.push(...profileTables(prof, "during the run"));
-  lines.push(
-    `Then ReadHistory of that session${p.replay.compacted ? ", compacted" : ""} (row 6): ${fmt(p.replay.mbPerS)} MB/s under the profiler.`,
-    "",
-  );
-  for (const prof of p.replay.profiles) lines.push(...profileTables(prof, "during the replay"));
+  // Reports written before the replay was profiled have no replay section.
+  if (p.replay) {
+    lines.push(
+      `Then ReadHistory of that session${p.replay.compacted ? ", compacted" : ""} (row 6): ${fmt(p.replay.mbPerS)} MB/s under the profiler.`,
+      "",
+    );
+    for (const prof of p.replay.profiles) lines.push(...profileTables(prof, "during the replay"));
+  }
   lines.push(
     `Then the store-service alone ingesting ${fmt(p.smallChunks.bytes / MiB, 0)} MiB in ${p.smallChunks.chunkBytes}-byte chunks from one AppendOutput stream (rows 3 and 9): ${fmt(p.smallChunks.mbPerS)} MB/s under the profiler.`,
     "",
