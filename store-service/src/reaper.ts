@@ -32,6 +32,14 @@ export const REAPER_TUNING = Object.freeze({
    * holder is replaced within a few intervals (plus one check deadline for the pass in flight).
    */
   LEASE_TTL_INTERVALS: 3,
+  /**
+   * Checks come one interval apart, so the check that completes the grace period finds the node
+   * failing for the grace give or take scheduling jitter (measured: 59.99 s of a 60 s grace).
+   * Counting a run within this share of an interval of the grace as complete keeps jitter from
+   * adding a whole interval: sessions are lost within grace + one interval of the first failed
+   * check, never earlier than grace - interval/4.
+   */
+  GRACE_JITTER_SHARE_OF_INTERVAL: 0.25,
   /** Nodes checked at once: one unreachable node waiting out its deadline does not delay the rest. */
   NODE_CONCURRENCY: 16,
   /** Session ids per CheckLiveness call: the request limit both services enforce. */
@@ -161,7 +169,8 @@ export class Reaper {
         staleAfterMs: Math.max(this.opts.graceMs, this.opts.intervalMs * REAPER_TUNING.LEASE_TTL_INTERVALS),
       });
       log.warn({ node, failingMs, err: message }, "pty-service did not answer CheckLiveness");
-      if (failingMs < this.opts.graceMs) return { reached: false, running: [], lost: 0 };
+      const graceOver = failingMs >= this.opts.graceMs - this.opts.intervalMs * REAPER_TUNING.GRACE_JITTER_SHARE_OF_INTERVAL;
+      if (!graceOver) return { reached: false, running: [], lost: 0 };
       const lost = await this.markLost(ids, `pty-service ${node} unreachable for ${Math.round(failingMs / 1000)} s (${message})`, lease);
       return { reached: false, running: [], lost };
     }
