@@ -1,0 +1,123 @@
+/**
+ * A pty-service SIGKILLed with programs running: what happens to them. The kernel hangs up a
+ * terminal when the last holder of its master closes it, so a program that takes SIGHUP's
+ * default action ends with the pty-service. Programs that ignore SIGHUP or left the terminal
+ * with setsid cannot be reached that way at all (nothing outlives the pty-service to kill them);
+ * the reaper marks their sessions lost. Every pid the test started is SIGKILLed in afterAll.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { call, createPtyClient, type PtyApi } from "@ptykeep/proto";
+import { startStoreFixture } from "../store/helpers.js";
+import { startPtyChild, type PtyChild } from "../history/pty-child.js";
+
+let fx: Awaited<ReturnType<typeof startStoreFixture>>;
+let pty: PtyChild | undefined;
+let dir: string;
+/** The kernel delivers the hang-up at once; this only absorbs scheduling on a loaded machine. */
+const HANGUP_WAIT_MS = 5_000;
+const started: number[] = [];
+
+beforeAll(async () => {
+  fx = await startStoreFixture("faults_pty_sigkill");
+  dir = mkdtempSync(path.join(os.tmpdir(), "ptykeep-faults-"));
+});
+afterAll(async () => {
+  for (const pid of started) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // Gone already.
+    }
+  }
+  if (pty && pty.child.exitCode === null && pty.child.signalCode === null) pty.child.kill("SIGKILL");
+  await pty?.exited;
+  await fx?.close();
+  await fx?.dropDb();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function alive(pid: number): boolean {
+  if (!existsSync(`/proc/${pid}/stat`)) return false;
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+}
+
+function ptmxFds(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`) === "/dev/ptmx";
+      } catch {
+        return false;
+      }
+    }).length;
+  } catch {
+    return -1;
+  }
+}
+
+async function pidsFrom(file: string): Promise<number[]> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (existsSync(file)) {
+      const text = readFileSync(file, "utf8").trim();
+      if (text) return text.split(/\s+/).map(Number);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`no pid in ${file}`);
+}
+
+/** Starts a pty-service, runs each script in a session of its own, and returns the pids each wrote. */
+async function startWith(programs: Record<string, string>): Promise<{ child: PtyChild; pids: Record<string, number[]> }> {
+  const child = await startPtyChild(fx.store.address);
+  pty = child;
+  const client = createPtyClient(child.address);
+  const pids: Record<string, number[]> = {};
+  try {
+    for (const [name, script] of Object.entries(programs)) {
+      const file = path.join(dir, `${name}-${Date.now()}`);
+      (await call(client, client.Spawn as never, { command: "/bin/sh", args: ["-c", script, file], rows: 24, cols: 80 } as never, { deadlineMs: 15_000 })) as PtyApi.SpawnResponse__Output;
+      pids[name] = await pidsFrom(file);
+      started.push(...pids[name]!);
+    }
+  } finally {
+    client.close();
+  }
+  return { child, pids };
+}
+
+/** SIGKILLs the pty-service and waits (bounded) for the given pids to end; returns those still alive. */
+async function killAndWatch(child: PtyChild, pids: number[]): Promise<number[]> {
+  child.child.kill("SIGKILL");
+  await child.exited;
+  const deadline = Date.now() + HANGUP_WAIT_MS;
+  while (Date.now() < deadline && pids.some(alive)) await new Promise((r) => setTimeout(r, 25));
+  return pids.filter(alive);
+}
+
+const PLAIN = 'echo $$ > "$0"; exec sleep 600';
+
+describe("pty-service SIGKILLed", () => {
+  it("takes programs that keep SIGHUP's default action with it (their terminals hang up)", async () => {
+    // Each later program holds the earlier sessions' masters (see below); the hang-ups cascade
+    // from the newest session back to the oldest.
+    const { child, pids } = await startWith({ plain1: PLAIN, plain2: PLAIN, plain3: PLAIN });
+    expect(await killAndWatch(child, [...pids.plain1!, ...pids.plain2!, ...pids.plain3!])).toEqual([]);
+  }, 60_000);
+
+  // Known defect, pinned here: node-pty (1.1.0, Linux) opens each PTY master without
+  // close-on-exec, so every program inherits the masters of all sessions started before it
+  // (program N holds N-1 of them, checked below). One later program that ignores SIGHUP then
+  // keeps every earlier terminal open after the pty-service dies: the well-behaved programs of
+  // those sessions never get their hang-up and survive. `it.fails` turns red once this is fixed,
+  // so that the expectation can become a plain `it`.
+  it.fails("takes well-behaved programs with it even when a later session ignores SIGHUP (fails today: inherited PTY masters)", async () => {
+    const { child, pids } = await startWith({ plain1: PLAIN, plain2: PLAIN, ignoresHup: `trap '' HUP; ${PLAIN}` });
+    expect([pids.plain1, pids.plain2, pids.ignoresHup].map((p) => ptmxFds(p![0]!))).toEqual([0, 1, 2]);
+    expect(await killAndWatch(child, [...pids.plain1!, ...pids.plain2!])).toEqual([]);
+  }, 60_000);
+});
