@@ -24,6 +24,8 @@ export interface AckObserver {
   sendLagsMs: number[];
   /** …and the part from its arrival to its ack (the store's share). */
   storeLagsMs: number[];
+  /** Chunk timestamps (ms since the epoch), in the order of lagsMs: when each lag happened. */
+  chunkTsMs: number[];
   /** Chunks seen going to the store, and bytes. */
   chunks: number;
   bytes: number;
@@ -36,7 +38,7 @@ export async function startAckObserver(storeAddress: string): Promise<AckObserve
   const upstream = createStoreClient(storeAddress);
   const server = new grpc.Server();
   const pendingBySession = new Map<string, Pending[]>();
-  const observer: AckObserver = { address: "", lagsMs: [], sendLagsMs: [], storeLagsMs: [], chunks: 0, bytes: 0, rejections: 0, stop: async () => {} };
+  const observer: AckObserver = { address: "", lagsMs: [], sendLagsMs: [], storeLagsMs: [], chunkTsMs: [], chunks: 0, bytes: 0, rejections: 0, stop: async () => {} };
   const definition = storeV1.StoreService.service;
   const up = upstream as unknown as Record<string, (...args: unknown[]) => unknown>;
   const impl: grpc.UntypedServiceImplementation = {};
@@ -79,6 +81,7 @@ export async function startAckObserver(storeAddress: string): Promise<AckObserve
         while (i < list.length && list[i]!.seq <= Number(res.durableSeq)) {
           const p = list[i]!;
           observer.lagsMs.push(now - p.tsMs);
+          observer.chunkTsMs.push(p.tsMs);
           observer.sendLagsMs.push(p.arrivedMs - p.tsMs);
           observer.storeLagsMs.push(now - p.arrivedMs);
           i++;
