@@ -7,6 +7,7 @@ export * from "./config.js";
 export * from "./log.js";
 export * from "./time.js";
 export * from "./ids.js";
+export * from "./process-main.js";
 export * from "./tls.js";
 export * from "./auth.js";
 export * from "./metrics.js";
