@@ -51,7 +51,10 @@ export async function runManySessions(sys: BenchSystem, ctx: RunContext, corpus:
     const ids: string[] = [];
     let next = 0;
     const pgPid = sys.cluster.pid() ?? 0;
-    const cpu = () => ({ pty: cpuSeconds(child.pid), store: cpuSeconds(sys.store.pid), postgres: treeCpuSeconds(pgPid), suite: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6 });
+    const cpu = () => {
+      const self = process.cpuUsage();
+      return { pty: cpuSeconds(child.pid), store: cpuSeconds(sys.store.pid), postgres: treeCpuSeconds(pgPid), suite: (self.user + self.system) / 1e6 };
+    };
     const started = performance.now();
     await Promise.all(
       Array.from({ length: MANY.SPAWN_CONCURRENCY }, async () => {
