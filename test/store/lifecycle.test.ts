@@ -99,7 +99,8 @@ describe("MarkRunning / MarkExited", () => {
     await markRunning(id, 9);
     await sql.query("UPDATE sessions SET state = 'lost', end_reason = 'node unreachable', ended_at = now() WHERE session_id = $1", [id]);
     await markExited({ sessionId: id, exitCode: 0, signal: "", finalSeq: 0, reason: "END_REASON_EXITED" });
-    expect(await get(id)).toMatchObject({ state: "SESSION_STATE_EXITED", exitCode: 0 });
+    // The real record wins, and the reason it was thought lost no longer applies.
+    expect(await get(id)).toMatchObject({ state: "SESSION_STATE_EXITED", exitCode: 0, endReason: "" });
   });
 
   it("refuses a final_seq below output already stored", async () => {

@@ -85,7 +85,8 @@ export interface SessionEnd {
 
 export async function setEnded(db: Queryable, e: SessionEnd): Promise<void> {
   await db.query(
-    `UPDATE sessions SET state = $2, exit_code = $3, exit_signal = $4, final_seq = $5, ended_at = coalesce(ended_at, now())
+    // end_reason explains a LOST state; a record of how the session really ended replaces it.
+    `UPDATE sessions SET state = $2, exit_code = $3, exit_signal = $4, final_seq = $5, end_reason = '', ended_at = coalesce(ended_at, now())
      WHERE session_id = $1`,
     [e.sessionId, e.state, e.exitCode, e.signal, e.finalSeq],
   );
