@@ -20,7 +20,12 @@ export interface StoreFixture {
 /** A store on a database of its own; env overrides tune it (e.g. STORE_FLUSH_MS). */
 export async function startStoreFixture(prefix: string, env: Record<string, string> = {}, dbUrl?: string): Promise<StoreFixture & { dropDb(): Promise<void> }> {
   const db = dbUrl ? { url: dbUrl, drop: async () => {} } : await createTestDatabase(inject("pgAdminUrl"), prefix);
-  const store = await startStoreService({ config: loadStoreConfig({ DATABASE_URL: db.url, STORE_LISTEN: "127.0.0.1:0", ...env }) });
+  // These tests register sessions on made-up pty nodes and count raw rows: the reaper would mark
+  // them lost and the compactor move their rows (test/history covers both), so both are off
+  // unless a test asks for them.
+  const store = await startStoreService({
+    config: loadStoreConfig({ DATABASE_URL: db.url, STORE_LISTEN: "127.0.0.1:0", STORE_REAPER: "off", STORE_COMPACTOR: "off", ...env }),
+  });
   const client = createStoreClient(store.address);
   return {
     store,
