@@ -5,6 +5,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { ConfigError, createPtyClient, createStoreClient, loadClientSecurity, type ClientSecurity, type PtyServiceClient, type StoreServiceClient } from "@ptykeep/proto";
+import type { ConnectionFlags } from "./args.js";
 import { CliError, EXIT } from "./errors.js";
 
 export const DEFAULT_ADDRESSES = Object.freeze({
@@ -32,19 +33,12 @@ export interface Endpoints {
 }
 
 /** The connection flags of args.ts that are not addresses. */
-interface SecurityFlags {
-  tls?: boolean;
-  tlsCa?: string;
-  tlsCert?: string;
-  tlsKey?: string;
-  tlsServerName?: string;
-  tokenFile?: string;
-}
+type SecurityFlags = Omit<ConnectionFlags, "pty" | "store">;
 
 export type ServiceName = "pty-service" | "store-service";
 
 /** Flags win over the environment, which wins over the defaults. */
-export function resolveEndpoints(flags: { pty?: string; store?: string } & SecurityFlags, env: Record<string, string | undefined>): Endpoints {
+export function resolveEndpoints(flags: ConnectionFlags, env: Record<string, string | undefined>): Endpoints {
   const pick = (flag: string | undefined, name: string) => flag || env[name] || undefined;
   return {
     pty: flags.pty || env.PTY_ADDR || DEFAULT_ADDRESSES.pty,

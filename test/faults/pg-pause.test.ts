@@ -7,10 +7,9 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import pg from "pg";
 import { Code, type StoreApi } from "@ptykeep/proto";
 import { createTestDatabase, startPrivatePostgres, type PostgresServer } from "../support/postgres.js";
-import { AppendStream, chunksOf, codeOf, historyBytes, readHistory, register, startStoreFixture, unaryCall } from "../store/helpers.js";
+import { AppendStream, chunksOf, codeOf, historyBytes, readHistory, register, startStoreFixture, storedChunkCounts, unaryCall } from "../store/helpers.js";
 
 /** Short so that the case is quick; the default is 30 s. */
 const STATEMENT_TIMEOUT_MS = 1_000;
@@ -91,14 +90,7 @@ describe("PostgreSQL paused with SIGSTOP during a flush", () => {
 
     const events = await readHistory(fx.client, { sessionId: id });
     expect(historyBytes(events).equals(Buffer.concat(pieces))).toBe(true);
-    const c = new pg.Client({ connectionString: fx.dbUrl });
-    await c.connect();
-    try {
-      const { rows } = await c.query("SELECT count(*)::int AS n, count(DISTINCT seq)::int AS d FROM output_chunks WHERE session_id = $1", [id]);
-      expect(rows[0]).toEqual({ n: 60, d: 60 });
-    } finally {
-      await c.end();
-    }
+    expect(await storedChunkCounts(fx.dbUrl, id)).toEqual({ n: 60, d: 60 });
     await unaryCall(fx.client, "MarkRunning", { sessionId: id, pid: 99 });
   }, 60_000);
 });

@@ -4,6 +4,7 @@
  */
 import { inject } from "vitest";
 import * as grpc from "@grpc/grpc-js";
+import pg from "pg";
 import { call, createStoreClient, toTimestamp, uuidv7, type StoreApi, type StoreServiceClient } from "@ptykeep/proto";
 import { createTestDatabase } from "../support/postgres.js";
 import { loadStoreConfig, startStoreService, type RunningStore } from "../../store-service/src/index.js";
@@ -164,6 +165,18 @@ export function readHistory(client: StoreServiceClient, req: Partial<StoreApi.Re
     stream.on("error", reject);
     stream.on("end", () => resolve(events));
   });
+}
+
+/** Raw rows of a session in output_chunks, and how many distinct seqs they hold (equal: no duplicate). */
+export async function storedChunkCounts(dbUrl: string, sessionId: string): Promise<{ n: number; d: number }> {
+  const c = new pg.Client({ connectionString: dbUrl });
+  await c.connect();
+  try {
+    const { rows } = await c.query("SELECT count(*)::int AS n, count(DISTINCT seq)::int AS d FROM output_chunks WHERE session_id = $1", [sessionId]);
+    return rows[0] as { n: number; d: number };
+  } finally {
+    await c.end();
+  }
 }
 
 export function historyBytes(events: StoreApi.ReadHistoryResponse__Output[]): Buffer {

@@ -2,20 +2,14 @@
 import path from "node:path";
 import type { WriteStream } from "node:tty";
 import { validate } from "@ptykeep/proto";
+import type { Command } from "../args.js";
 import type { Context } from "../context.js";
 import { isTty } from "../context.js";
 import { EXIT } from "../errors.js";
 import { attachSession } from "./attach.js";
 
-export interface RunParams {
-  program: string;
-  args: string[];
-  labels: Record<string, string>;
-  env: Record<string, string>;
-  cwd?: string;
-  detach: boolean;
-  detachKeys: Buffer;
-}
+/** What `ptykeep run` was given: the parsed command without its name. */
+export type RunParams = Omit<Extract<Command, { name: "run" }>, "name">;
 
 export async function runCommand(ctx: Context, cmd: RunParams): Promise<number> {
   const { conn, stdout } = ctx;
