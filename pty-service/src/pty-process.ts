@@ -13,6 +13,8 @@
  * kernel says EIO (the program's side is closed and empty) or EAGAIN (a background process still
  * holds the terminal open and has nothing more to say right now).
  *
+ * node-pty also opens the master without close-on-exec; see the constructor and fd.ts.
+ *
  * Input goes through InputWriter rather than node-pty's write(): node-pty retries a write the
  * kernel refuses (EAGAIN: the program is not reading) on every event-loop turn, which measured
  * here burns a whole core for as long as any input waits.
@@ -21,6 +23,7 @@ import { readSync, writeSync } from "node:fs";
 import type { Readable } from "node:stream";
 import * as nodePty from "node-pty";
 import { TUNING } from "./config.js";
+import { closeOnExecAboveStdio } from "./fd.js";
 import { signalGroup } from "./signals.js";
 
 export interface PtyExit {
@@ -124,6 +127,11 @@ export class PtyProcess {
   private exited = false;
 
   private constructor(opts: PtyProcessOptions) {
+    // The program gets its terminal on 0, 1 and 2 and nothing else: node-pty leaves every
+    // earlier session's master open across exec, and fds the service inherited would pass on
+    // too. A program holding another session's master keeps that terminal open after the
+    // pty-service dies, so that session's program never gets its hang-up.
+    closeOnExecAboveStdio();
     this.pty = nodePty.spawn(opts.file, opts.args, {
       name: opts.env.TERM ?? TUNING.DEFAULT_TERM,
       cols: opts.cols,

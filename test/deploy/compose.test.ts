@@ -202,6 +202,15 @@ describe("deploy/Dockerfile", () => {
     for (const line of dockerfile.match(/^\s*(CMD|  CMD) \[.*$/gm) ?? []) expect(line).toMatch(/"--import", "tsx", "(proto|store-service|pty-service)\/src\//);
   });
 
+  it("builds the pty-service's native addon in the dependency stage and ships only the built module", () => {
+    const deps = dockerfile.slice(dockerfile.indexOf(" AS deps"), dockerfile.indexOf(" AS runtime"));
+    expect(deps).toMatch(/^COPY .*pty-service\/binding\.gyp/m);
+    expect(deps).toMatch(/^COPY pty-service\/native /m);
+    expect(deps.indexOf("pty-service/native")).toBeLessThan(deps.indexOf("npm ci"));
+    expect(dockerfile).toMatch(/^COPY --from=deps \/app\/pty-service\/build\/Release\/fd\.node /m);
+    expect(read(".dockerignore").split("\n")).toContain("pty-service/build");
+  });
+
   it("keeps certificates out of the build context", () => {
     expect(read(".dockerignore").split("\n")).toContain("deploy/certs");
   });

@@ -59,6 +59,10 @@ function ptmxFds(pid: number): number {
   }
 }
 
+function openFds(pid: number): string[] {
+  return readdirSync(`/proc/${pid}/fd`).sort();
+}
+
 async function pidsFrom(file: string): Promise<number[]> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
@@ -103,21 +107,21 @@ const PLAIN = 'echo $$ > "$0"; exec sleep 600';
 
 describe("pty-service SIGKILLed", () => {
   it("takes programs that keep SIGHUP's default action with it (their terminals hang up)", async () => {
-    // Each later program holds the earlier sessions' masters (see below); the hang-ups cascade
-    // from the newest session back to the oldest.
     const { child, pids } = await startWith({ plain1: PLAIN, plain2: PLAIN, plain3: PLAIN });
     expect(await killAndWatch(child, [...pids.plain1!, ...pids.plain2!, ...pids.plain3!])).toEqual([]);
   }, 60_000);
 
-  // Known defect, pinned here: node-pty (1.1.0, Linux) opens each PTY master without
-  // close-on-exec, so every program inherits the masters of all sessions started before it
-  // (program N holds N-1 of them, checked below). One later program that ignores SIGHUP then
-  // keeps every earlier terminal open after the pty-service dies: the well-behaved programs of
-  // those sessions never get their hang-up and survive. `it.fails` turns red once this is fixed,
-  // so that the expectation can become a plain `it`.
-  it.fails("takes well-behaved programs with it even when a later session ignores SIGHUP (fails today: inherited PTY masters)", async () => {
+  // node-pty opens each PTY master without close-on-exec; PtyProcess marks every fd above
+  // stdio close-on-exec before each spawn, fd 3 too, which startPtyChild leaves open. Without that,
+  // program N would hold the masters of all N-1 sessions started before it, and one later
+  // program that ignores SIGHUP would keep every earlier terminal open after the pty-service
+  // died: the well-behaved programs of those sessions would never get their hang-up.
+  it("takes well-behaved programs with it even when a later session ignores SIGHUP (no program holds another's terminal)", async () => {
     const { child, pids } = await startWith({ plain1: PLAIN, plain2: PLAIN, ignoresHup: `trap '' HUP; ${PLAIN}` });
-    expect([pids.plain1, pids.plain2, pids.ignoresHup].map((p) => ptmxFds(p![0]!))).toEqual([0, 1, 2]);
+    const all = [pids.plain1, pids.plain2, pids.ignoresHup].map((p) => p![0]!);
+    expect(all.map(ptmxFds)).toEqual([0, 0, 0]);
+    // A program starts with its terminal on 0, 1 and 2, and nothing else of the pty-service's.
+    expect(all.map(openFds)).toEqual([["0", "1", "2"], ["0", "1", "2"], ["0", "1", "2"]]);
     expect(await killAndWatch(child, [...pids.plain1!, ...pids.plain2!])).toEqual([]);
   }, 60_000);
 });

@@ -39,7 +39,9 @@ export async function startPtyChild(storeAddr: string): Promise<PtyChild> {
   const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "pty-service/src/main.ts")], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: "info", PTY_LISTEN: address, STORE_ADDR: storeAddr, PTY_DEFAULT_CWD: "/tmp", PTY_SHUTDOWN_GRACE_MS: "2000" },
-    stdio: ["ignore", "pipe", "pipe"],
+    // fd 3: an open fd the pty-service inherits and never uses, as a service manager may leave
+    // one; no program it starts may get it (test/faults/pty-sigkill.test.ts).
+    stdio: ["ignore", "pipe", "pipe", "pipe"],
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   let output = "";

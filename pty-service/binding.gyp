@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "fd",
+      "sources": ["native/fd.c"],
+      "cflags": ["-Wall", "-Wextra"]
+    }
+  ]
+}
