@@ -11,6 +11,7 @@ export * from "./process-main.js";
 export * from "./tls.js";
 export * from "./auth.js";
 export * from "./metrics.js";
+export * from "./health-client.js";
 export * as validate from "./validate.js";
 export { LOADER_OPTIONS, PROTO_FILES, PROTO_ROOT } from "./loader-options.js";
 export * as StoreApi from "./generated/store-v1.js";

@@ -25,6 +25,8 @@ export interface StoreConfig {
   connectTimeoutMs: number;
   /** STORE_PG_STATEMENT_TIMEOUT_MS: server-side statement_timeout and client-side query timeout. */
   statementTimeoutMs: number;
+  /** STORE_HEALTH_PROBE_MS: how often PostgreSQL is probed; health is NOT_SERVING while it fails. */
+  healthProbeMs: number;
   /** STORE_SHUTDOWN_GRACE_MS: default time stop() gives open calls before cancelling them. */
   shutdownGraceMs: number;
   /**
@@ -83,6 +85,8 @@ export const STORE_DEFAULTS = Object.freeze({
   CONNECT_TIMEOUT_MS: 5_000,
   /** Well above a batch insert of FLUSH_BYTES; low enough that a hung server is noticed. */
   STATEMENT_TIMEOUT_MS: 30_000,
+  /** An outage shows in health within this plus the connect timeout; one cheap query per probe. */
+  HEALTH_PROBE_MS: 5_000,
   SHUTDOWN_GRACE_MS: 10_000,
   SEQ_WINDOW: 1_000_000,
   /** Background jobs run in every replica; they coordinate through PostgreSQL. */
@@ -127,6 +131,7 @@ export function loadStoreConfig(env: NodeJS.ProcessEnv = process.env): StoreConf
     poolSize: envInt(env, "STORE_POOL_SIZE", D.POOL_SIZE, { min: 2, max: 1000 }),
     connectTimeoutMs: envInt(env, "STORE_PG_CONNECT_TIMEOUT_MS", D.CONNECT_TIMEOUT_MS, { min: 100, max: 600_000 }),
     statementTimeoutMs: envInt(env, "STORE_PG_STATEMENT_TIMEOUT_MS", D.STATEMENT_TIMEOUT_MS, { min: 100, max: 3_600_000 }),
+    healthProbeMs: envInt(env, "STORE_HEALTH_PROBE_MS", D.HEALTH_PROBE_MS, { min: 10, max: 600_000 }),
     shutdownGraceMs: envInt(env, "STORE_SHUTDOWN_GRACE_MS", D.SHUTDOWN_GRACE_MS, { min: 0, max: 600_000 }),
     seqWindow: envInt(env, "STORE_SEQ_WINDOW", D.SEQ_WINDOW, { min: 1, max: Number.MAX_SAFE_INTEGER }),
     security: loadServerSecurity(env, { prefix: "STORE", listen, listenVar: "STORE_LISTEN" }),

@@ -5,8 +5,8 @@
  *   store.address; // "127.0.0.1:<port>"
  *   await store.stop();
  *
- * Start-up: pool, migrations (under an advisory lock), batch writer, gRPC server with health and
- * reflection. stop() drains in order: stop accepting calls, stop reading AppendOutput streams,
+ * Start-up: pool, migrations (under an advisory lock), batch writer, gRPC server with health
+ * (following PostgreSQL's, see db-health.ts) and reflection. stop() drains in order: stop accepting calls, stop reading AppendOutput streams,
  * write and acknowledge what was read, end those streams, let other calls finish until the grace
  * period ends, then cancel what is left and close the pool.
  */
@@ -18,6 +18,7 @@ import { storeHandlers, type AppendStream } from "./service.js";
 import { Compactor } from "./compactor.js";
 import { Reaper } from "./reaper.js";
 import { runPeriodically, type PeriodicJob } from "./periodic.js";
+import { watchDatabaseHealth } from "./db-health.js";
 import type { StoreConfig } from "./config.js";
 import { countSessionsByState } from "./sql/session-counts.js";
 
@@ -111,6 +112,7 @@ export async function startStoreService(opts: { config: StoreConfig; log?: Logge
   }
   const host = config.listen.startsWith("unix:") ? config.listen : config.listen.slice(0, config.listen.lastIndexOf(":"));
   const address = host.startsWith("unix:") ? host : `${host === "0.0.0.0" ? "127.0.0.1" : host === "[::]" ? "[::1]" : host}:${server.port}`;
+  jobs.push(watchDatabaseHealth({ pool, health: server.health, serviceNames: ["", STORE_SERVICE_NAME], intervalMs: config.healthProbeMs, log }));
   log.info({ address }, "store-service listening");
   logListenSecurity(log, { listen: config.listen, security: config.security });
   metrics.setSources({ sessionsByState: () => countSessionsByState(pool), pendingBytes: () => writer.waitingBytes, openStreams: () => streams.size });

@@ -1,13 +1,16 @@
 /**
- * PostgreSQL stopped for a while under a program that writes: the program is paused once the
- * pty-service holds its high-water mark of unacknowledged output, nothing crashes, and after
- * PostgreSQL is back the program resumes and the history is exact. The outage is 5 s here, not
- * the 30 s of the fault list, to keep the suite short: past the point where the program is
- * paused, a longer outage only waits longer in the same state.
+ * PostgreSQL stopped for 30 s under a program that writes: the program is paused once the
+ * pty-service holds its high-water mark of unacknowledged output, and stays paused with bounded
+ * memory (sampled every second); nothing crashes; the store reports NOT_SERVING on its health
+ * check (the image probe exits 1) while the pty-service stays SERVING. After PostgreSQL is back
+ * the store is SERVING again, the program resumes and the history is exact.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
-import { createPtyClient, createStoreClient, type PtyApi, type PtyServiceClient, type StoreServiceClient } from "@ptykeep/proto";
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { checkHealth, createPtyClient, createStoreClient, type PtyApi, type PtyServiceClient, type StoreServiceClient } from "@ptykeep/proto";
 import { createTestDatabase, startPrivatePostgres, type PostgresServer } from "../support/postgres.js";
 import { loadStoreConfig, startStoreService, type RunningStore } from "../../store-service/src/index.js";
 import { loadPtyConfig, startPtyService, type RunningPty } from "../../pty-service/src/index.js";
@@ -15,7 +18,10 @@ import { contiguous, readHistory, rpc, sha256, spawn, waitFor, waitStoredEnd, ty
 import { Programs } from "../e2e/programs.js";
 
 const HIGH_WATER = 256 * 1024;
-const OUTAGE_MS = 5_000;
+const OUTAGE_MS = 30_000;
+const SAMPLE_MS = 1_000;
+const HEALTH_PROBE_MS = 500;
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 let server: PostgresServer;
 let store: RunningStore;
@@ -27,7 +33,7 @@ let programs: Programs;
 beforeAll(async () => {
   server = await startPrivatePostgres();
   const db = await createTestDatabase(server.adminUrl, "faults_pg_stopped");
-  store = await startStoreService({ config: loadStoreConfig({ DATABASE_URL: db.url, STORE_LISTEN: "127.0.0.1:0", STORE_PG_CONNECT_TIMEOUT_MS: "1000" }) });
+  store = await startStoreService({ config: loadStoreConfig({ DATABASE_URL: db.url, STORE_LISTEN: "127.0.0.1:0", STORE_PG_CONNECT_TIMEOUT_MS: "1000", STORE_HEALTH_PROBE_MS: String(HEALTH_PROBE_MS) }) });
   pty = await startPtyService({ config: loadPtyConfig({ STORE_ADDR: store.address, PTY_LISTEN: "127.0.0.1:0", PTY_DEFAULT_CWD: "/tmp", PTY_SESSION_HIGH_WATER_BYTES: String(HIGH_WATER) }) });
   storeClient = createStoreClient(store.address);
   ptyClient = createPtyClient(pty.address);
@@ -50,6 +56,17 @@ async function sessionInfo(sessionId: string): Promise<PtyApi.PtySession__Output
   return s;
 }
 
+const health = (address: string) => checkHealth(address, { deadlineMs: 5_000 });
+
+/** The image's HEALTHCHECK command against the store: its exit code. */
+function imageProbe(): Promise<number> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ["--import", "tsx", "proto/src/healthcheck.ts", store.address], { cwd: ROOT, timeout: 30_000 }, (err) =>
+      resolve(err ? ((err as { code?: number }).code ?? -1) : 0),
+    );
+  });
+}
+
 describe("PostgreSQL stopped while a program writes", () => {
   it("pauses the program, holds bounded memory, then resumes with an exact history", async () => {
     const sys = { storeClient, ptyClient } as unknown as System;
@@ -64,22 +81,32 @@ describe("PostgreSQL stopped while a program writes", () => {
     try {
       await rpc(ptyClient, "Write", { sessionId, data: Buffer.from("\n") });
       await waitFor("the program paused", async () => (await sessionInfo(sessionId)).paused);
-      const rest = OUTAGE_MS - (Date.now() - stoppedAt);
-      if (rest > 0) await new Promise((r) => setTimeout(r, rest));
-      const s = await sessionInfo(sessionId);
-      expect(s.paused).toBe(true);
-      expect(s.state).toBe("SESSION_STATE_RUNNING");
-      expect(s.durableSeq).toBe(0);
-      // The high-water mark plus at most one coalesced read batch and the stream's buffer.
-      expect(pty.unackedBytes()).toBeLessThan(HIGH_WATER + 512 * 1024);
+      await waitFor("the store NOT_SERVING", async () => (await health(store.address)) === "NOT_SERVING");
+      expect(await imageProbe()).toBe(1);
+      let samples = 0;
+      while (Date.now() - stoppedAt < OUTAGE_MS) {
+        const s = await sessionInfo(sessionId);
+        expect(s.paused).toBe(true);
+        expect(s.state).toBe("SESSION_STATE_RUNNING");
+        expect(s.durableSeq).toBe(0);
+        // The high-water mark plus at most one coalesced read batch and the stream's buffer.
+        expect(pty.unackedBytes()).toBeLessThan(HIGH_WATER + 512 * 1024);
+        expect(await health(pty.address)).toBe("SERVING");
+        expect(await health(store.address)).toBe("NOT_SERVING");
+        samples++;
+        await new Promise((r) => setTimeout(r, SAMPLE_MS));
+      }
+      expect(samples).toBeGreaterThan(10);
     } finally {
       await server.start();
     }
+    await waitFor("the store SERVING again", async () => (await health(store.address)) === "SERVING", 30_000);
+    expect(await imageProbe()).toBe(0);
 
     await waitStoredEnd(sys, sessionId, 60_000);
     const h = await readHistory(sys, sessionId);
     expect(sha256(contiguous(h.chunks))).toBe(sha256(content));
     expect(h.exit?.exitCode).toBe(0);
     expect(pty.unackedBytes()).toBe(0);
-  }, 90_000);
+  }, 150_000);
 });
