@@ -31,14 +31,15 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startPtyChild(storeAddr: string): Promise<PtyChild> {
+/** `env` adds to or overrides the pty-service's settings; `nodeArgs` go to node before the script. */
+export async function startPtyChild(storeAddr: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<PtyChild> {
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
   // Node itself with tsx as a loader (not the tsx CLI, which runs the script in a grandchild):
   // signals sent to `child` reach the pty-service.
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "pty-service/src/main.ts")], {
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", path.join(ROOT, "pty-service/src/main.ts")], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: "info", PTY_LISTEN: address, STORE_ADDR: storeAddr, PTY_DEFAULT_CWD: "/tmp", PTY_SHUTDOWN_GRACE_MS: "2000" },
+    env: { ...process.env, LOG_LEVEL: "info", PTY_LISTEN: address, STORE_ADDR: storeAddr, PTY_DEFAULT_CWD: "/tmp", PTY_SHUTDOWN_GRACE_MS: "2000", ...env },
     // fd 3: an open fd the pty-service inherits and never uses, as a service manager may leave
     // one; no program it starts may get it (test/faults/pty-sigkill.test.ts).
     stdio: ["ignore", "pipe", "pipe", "pipe"],
