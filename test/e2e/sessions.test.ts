@@ -3,8 +3,8 @@
  * what to fix, with the service staying up. Kill leaves no descendant, CheckLiveness and
  * ListSessions report what this node hosts, and only environment names reach the store.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Code, uuidv7, type PtyApi } from "@ptykeep/proto";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { Code, checkHealth, uuidv7, type PtyApi } from "@ptykeep/proto";
 import { processesInSession } from "../../pty-service/src/signals.js";
 import { attach, codeOf, getSession, readHistory, rpc, spawn, startSystem, waitFor, waitStoredEnd, type System } from "./helpers.js";
 
@@ -18,6 +18,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sys?.close();
+});
+
+// Whatever a test sent, both services are still up and healthy after it.
+afterEach(async () => {
+  expect(await checkHealth(sys.pty.address, { deadlineMs: 5_000 })).toBe("SERVING");
+  expect(await checkHealth(sys.store.address, { deadlineMs: 5_000 })).toBe("SERVING");
 });
 
 const SLEEPER = { command: "sleep", args: ["30"] };
@@ -40,7 +46,11 @@ describe("spawn", () => {
       [{ command: "sh", args: ["-c", "a\0b"] }, Code.INVALID_ARGUMENT, /args\[1\] must not contain NUL/],
       [{ command: "sh", env: { OK: "a\0b" } }, Code.INVALID_ARGUMENT, /env\[OK\] must not contain NUL/],
       [{ command: "sh", env: { "1BAD=": "x" } }, Code.INVALID_ARGUMENT, /not a valid environment variable name/],
+      [{ command: "x".repeat(100_000) }, Code.INVALID_ARGUMENT, /command is 100000 bytes/],
       [{ command: "sh", rows: 5000 }, Code.INVALID_ARGUMENT, /rows must be between/],
+      [{ command: "sh", cols: 100_000 }, Code.INVALID_ARGUMENT, /cols must be between 1 and 1000, got 100000/],
+      // uint32 on the wire: -1 arrives as 4294967295.
+      [{ command: "sh", rows: -1 }, Code.INVALID_ARGUMENT, /rows must be between 1 and 1000, got 4294967295/],
       [{ command: "sh", sessionId: "not-a-uuid" }, Code.INVALID_ARGUMENT, /not a UUID/],
       [{ command: "sh", labels: { "bad key!": "x" } }, Code.INVALID_ARGUMENT, /labels key/],
     ];
@@ -103,7 +113,11 @@ describe("write, resize, signal", () => {
     expect(big.details).toMatch(/limit per Write is 1024/);
     expect((await codeOf(rpc(sys.ptyClient, "Write", { sessionId: uuidv7(), data: Buffer.from("x") }))).code).toBe(Code.NOT_FOUND);
     expect((await codeOf(rpc(sys.ptyClient, "Write", { sessionId: "nope", data: Buffer.from("x") }))).code).toBe(Code.INVALID_ARGUMENT);
-    expect((await codeOf(rpc(sys.ptyClient, "Resize", { sessionId, rows: 0, cols: 80 }))).code).toBe(Code.INVALID_ARGUMENT);
+    for (const [rows, cols, field] of [[0, 80, "rows"], [-1, 80, "rows"], [24, 100_000, "cols"]] as const) {
+      const bad = await codeOf(rpc(sys.ptyClient, "Resize", { sessionId, rows, cols }));
+      expect(bad.code).toBe(Code.INVALID_ARGUMENT);
+      expect(bad.details).toMatch(new RegExp(`^${field} must be between`));
+    }
     const badSignal = await codeOf(rpc(sys.ptyClient, "Signal", { sessionId, signal: "SIGNOPE" }));
     expect(badSignal.code).toBe(Code.INVALID_ARGUMENT);
     expect(badSignal.details).toMatch(/SIGINT/);

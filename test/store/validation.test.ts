@@ -1,6 +1,6 @@
 /** Every request the store refuses: INVALID_ARGUMENT (or NOT_FOUND) with a message naming the field. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Code, uuidv7, type StoreApi } from "@ptykeep/proto";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { Code, checkHealth, uuidv7, type StoreApi } from "@ptykeep/proto";
 import { codeOf, register, startStoreFixture, unaryCall } from "./helpers.js";
 
 let fx: Awaited<ReturnType<typeof startStoreFixture>>;
@@ -10,6 +10,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await fx?.close();
   await fx?.dropDb();
+});
+// Every refusal leaves the store up and healthy.
+afterEach(async () => {
+  expect(await checkHealth(fx.store.address, { deadlineMs: 5_000 })).toBe("SERVING");
 });
 
 async function expectInvalid(p: Promise<unknown>, field: RegExp) {
@@ -31,6 +35,8 @@ describe("RegisterSession validation", () => {
     ["missing pty node", { ptyNode: "" }, /pty_node is required/],
     ["rows 0", { rows: 0 }, /rows must be between 1 and 1000, got 0/],
     ["cols 1001", { cols: 1001 }, /cols must be between 1 and 1000, got 1001/],
+    ["cols 100000", { cols: 100_000 }, /cols must be between 1 and 1000, got 100000/],
+    ["rows -1 (uint32: 4294967295)", { rows: -1 }, /rows must be between 1 and 1000, got 4294967295/],
     ["bad label key", { labels: { "bad key!": "v" } }, /labels key "bad key!"/],
     ["oversized label value", { labels: { k: "v".repeat(300) } }, /labels\[k\] is 300 bytes/],
     ["bad env name", { envNames: ["GOOD", "1BAD"] }, /env_names\[1\] name "1BAD"/],
