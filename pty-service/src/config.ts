@@ -13,10 +13,18 @@ import { loadSpawnPolicy, type SpawnPolicy } from "./spawn-policy.js";
 export const TUNING = Object.freeze({
   /**
    * PTY reads are ~4 KB; gRPC and the store cost per message, so while output flows, reads are
-   * gathered into one chunk for up to this long. A read after this long a silence (a keystroke's
-   * echo) is sent at once instead: interactive output pays no delay, bulk output is coalesced.
+   * gathered into one chunk for up to this long. A short read after this long a silence (a
+   * keystroke's echo) is sent at once instead: interactive output pays no delay, bulk output is
+   * coalesced (coalesce.ts).
    */
   COALESCE_DELAY_MS: 3,
+  /**
+   * A read this long filled the PTY's buffer (the line discipline hands over at most 4095 bytes
+   * at a time): more output is already waiting, so even after a silence it starts a coalesced
+   * chunk rather than going out alone. Sent alone, every burst cost two chunks (one full read,
+   * then the rest), doubling per-chunk work in gRPC, the store and PostgreSQL.
+   */
+  FULL_READ_BYTES: 4095,
   /** …or until this many bytes are gathered (64 KB messages reach ~330 MB/s on loopback). */
   COALESCE_BYTES: 64 * 1024,
   /** Default terminal size when a Spawn leaves rows/cols at 0 (the classic VT100 screen). */

@@ -14,6 +14,7 @@
 import { MAX_CHUNK_BYTES, failedPrecondition, resourceExhausted, type Logger, type PtyApi, type StoreApi, toTimestamp } from "@ptykeep/proto";
 import { TUNING, type PtyConfig } from "./config.js";
 import type { FlowBudget, FlowParticipant } from "./flow-control.js";
+import { sendAtOnce } from "./coalesce.js";
 import { PtyProcess, type PtyExit } from "./pty-process.js";
 import { signalName, terminateSession } from "./signals.js";
 import type { ExitRecord, LinkedSession, OutputChunk, SessionChannel } from "./store-link.js";
@@ -438,8 +439,7 @@ export class SessionActor implements LinkedSession, FlowParticipant {
     if (this.pendingBytes === 0) this.pendingTs = now;
     this.pending.push(data);
     this.pendingBytes += data.length;
-    const afterSilence = this.pendingBytes === data.length && now - this.lastChunkAt >= TUNING.COALESCE_DELAY_MS;
-    if (afterSilence || this.pendingBytes >= TUNING.COALESCE_BYTES) this.flushPending();
+    if (sendAtOnce({ readBytes: data.length, pendingBytes: this.pendingBytes, msSinceLastChunk: now - this.lastChunkAt })) this.flushPending();
     else this.flushTimer ??= setTimeout(() => this.send({ type: "flush" }), TUNING.COALESCE_DELAY_MS);
   }
 
