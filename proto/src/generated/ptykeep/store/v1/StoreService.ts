@@ -29,12 +29,18 @@ export interface StoreServiceClient extends grpc.Client {
   /**
    * Output chunks of any number of sessions in, durability acks out. A chunk is acknowledged
    * only after it is committed; resending an acknowledged chunk is harmless (never stored twice).
+   * A chunk the store refuses for its session (unknown, ended...) gets a rejection and the call
+   * carries on; a malformed chunk (session_id not a UUID, seq 0, no ts, data over the limit) ends
+   * the call with INVALID_ARGUMENT once the chunks before it are committed and acknowledged.
    */
   AppendOutput(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_ptykeep_store_v1_AppendOutputRequest, _ptykeep_store_v1_AppendOutputResponse__Output>;
   AppendOutput(options?: grpc.CallOptions): grpc.ClientDuplexStream<_ptykeep_store_v1_AppendOutputRequest, _ptykeep_store_v1_AppendOutputResponse__Output>;
   /**
    * Output chunks of any number of sessions in, durability acks out. A chunk is acknowledged
    * only after it is committed; resending an acknowledged chunk is harmless (never stored twice).
+   * A chunk the store refuses for its session (unknown, ended...) gets a rejection and the call
+   * carries on; a malformed chunk (session_id not a UUID, seq 0, no ts, data over the limit) ends
+   * the call with INVALID_ARGUMENT once the chunks before it are committed and acknowledged.
    */
   appendOutput(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_ptykeep_store_v1_AppendOutputRequest, _ptykeep_store_v1_AppendOutputResponse__Output>;
   appendOutput(options?: grpc.CallOptions): grpc.ClientDuplexStream<_ptykeep_store_v1_AppendOutputRequest, _ptykeep_store_v1_AppendOutputResponse__Output>;
@@ -169,6 +175,9 @@ export interface StoreServiceHandlers extends grpc.UntypedServiceImplementation 
   /**
    * Output chunks of any number of sessions in, durability acks out. A chunk is acknowledged
    * only after it is committed; resending an acknowledged chunk is harmless (never stored twice).
+   * A chunk the store refuses for its session (unknown, ended...) gets a rejection and the call
+   * carries on; a malformed chunk (session_id not a UUID, seq 0, no ts, data over the limit) ends
+   * the call with INVALID_ARGUMENT once the chunks before it are committed and acknowledged.
    */
   AppendOutput: grpc.handleBidiStreamingCall<_ptykeep_store_v1_AppendOutputRequest__Output, _ptykeep_store_v1_AppendOutputResponse>;
   
