@@ -8,6 +8,7 @@
  * background, in order with its output (which is held, then paused, meanwhile): a store outage
  * must not stop people from opening terminals.
  */
+import { readFileSync, readdirSync } from "node:fs";
 import { Code, ServiceError, alreadyExists, isDependencyDown, type Logger, type PtyApi, uuidv7, validate } from "@ptykeep/proto";
 import { TUNING, type PtyConfig } from "./config.js";
 import type { FlowBudget } from "./flow-control.js";
@@ -102,10 +103,38 @@ export async function spawnSession(req: PtyApi.SpawnRequest__Output, deps: Spawn
       throw err;
     }
     if (isDependencyDown(err)) throw err;
-    deps.log.error({ err, sessionId: id, command }, "spawn failed");
-    throw new ServiceError(Code.RESOURCE_EXHAUSTED, `could not start ${command} in a new terminal: ${(err as Error).message}`);
+    const why = [(err as Error).message, ...exhaustedResources()].join("; ");
+    deps.log.error({ err, sessionId: id, command, why }, "spawn failed");
+    throw new ServiceError(Code.RESOURCE_EXHAUSTED, `could not start ${command} in a new terminal: ${why}`);
   }
   return { sessionId: id, pid: actor.pid };
+}
+
+/** Within this many of a limit, it is named as the likely reason a spawn failed. */
+const NEAR_LIMIT = 8;
+
+/**
+ * node-pty reports a failed forkpty as "forkpty(3) failed." without the errno. The two limits a
+ * busy node meets are this process's open files and the host's PTYs; say which one is (nearly)
+ * reached, so that the caller and the operator know what to do.
+ */
+function exhaustedResources(): string[] {
+  const found: string[] = [];
+  try {
+    const open = readdirSync("/proc/self/fd").length;
+    const limit = Number(/^Max open files\s+(\d+)/m.exec(readFileSync("/proc/self/limits", "utf8"))?.[1]);
+    if (open >= limit - NEAR_LIMIT) found.push(`the pty-service has ${open} of ${limit} file descriptors open (RLIMIT_NOFILE): end sessions or raise the limit`);
+  } catch {
+    // No /proc: nothing more to say.
+  }
+  try {
+    const inUse = Number(readFileSync("/proc/sys/kernel/pty/nr", "utf8"));
+    const max = Number(readFileSync("/proc/sys/kernel/pty/max", "utf8"));
+    if (inUse >= max - NEAR_LIMIT) found.push(`the host has ${inUse} of ${max} PTYs in use (kernel.pty.max)`);
+  } catch {
+    // Same.
+  }
+  return found;
 }
 
 function sameSession(existing: SessionActor, wanted: { command: string; args: string[]; cwd: string }): PtyApi.SpawnResponse {

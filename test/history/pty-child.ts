@@ -31,13 +31,20 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** `env` adds to or overrides the pty-service's settings; `nodeArgs` go to node before the script. */
-export async function startPtyChild(storeAddr: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<PtyChild> {
+/**
+ * `env` adds to or overrides the pty-service's settings; `nodeArgs` go to node before the
+ * script; `fdLimit` lowers its soft limit of open files (RLIMIT_NOFILE).
+ */
+export async function startPtyChild(storeAddr: string, env: Record<string, string> = {}, nodeArgs: string[] = [], opts: { fdLimit?: number } = {}): Promise<PtyChild> {
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
   // Node itself with tsx as a loader (not the tsx CLI, which runs the script in a grandchild):
   // signals sent to `child` reach the pty-service.
-  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", path.join(ROOT, "pty-service/src/main.ts")], {
+  const argv = [...nodeArgs, "--import", "tsx", path.join(ROOT, "pty-service/src/main.ts")];
+  // prlimit(1) sets the limit and execs node, so `child` is still the pty-service itself. Soft
+  // and hard both: node raises its soft limit to the hard one at start.
+  const [file, args] = opts.fdLimit ? ["prlimit", [`--nofile=${opts.fdLimit}`, "--", process.execPath, ...argv]] : [process.execPath, argv];
+  const child = spawn(file, args, {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: "info", PTY_LISTEN: address, STORE_ADDR: storeAddr, PTY_DEFAULT_CWD: "/tmp", PTY_SHUTDOWN_GRACE_MS: "2000", ...env },
     // fd 3: an open fd the pty-service inherits and never uses, as a service manager may leave
