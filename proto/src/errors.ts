@@ -27,7 +27,7 @@ export const resourceExhausted = (message: string) => new ServiceError(status.RE
 export const unavailable = (message: string) => new ServiceError(status.UNAVAILABLE, message);
 export const alreadyExists = (message: string) => new ServiceError(status.ALREADY_EXISTS, message);
 
-/** Network errors, and PostgreSQL's connection (08), shutdown (57P) and timeout classes. */
+/** Network errors; PostgreSQL's classes are in isDependencyDown. */
 const UNAVAILABLE_ERRNOS = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENOTFOUND", "EAI_AGAIN"]);
 
 export function isDependencyDown(err: unknown): boolean {
@@ -35,9 +35,11 @@ export function isDependencyDown(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   if (typeof code === "string") {
     if (UNAVAILABLE_ERRNOS.has(code)) return true;
-    // SQLSTATE: 08xxx connection exception, 57P0x operator intervention (shutdown, crash),
-    // 57014 query_canceled (statement_timeout).
-    if (/^08|^57P0|^57014$/.test(code)) return true;
+    // SQLSTATE: 08xxx connection exception, 53xxx insufficient resources (disk full, out of
+    // memory, too many connections), 57P0x operator intervention (shutdown, crash, starting up),
+    // 57014 query_canceled (statement_timeout), 58xxx system error (I/O), 25006 read-only
+    // transaction (a standby, or an old primary after a failover).
+    if (/^(08|53|57P0|58)|^57014$|^25006$/.test(code)) return true;
   }
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/i.test(err.message);
 }

@@ -57,6 +57,15 @@ describe("errors", () => {
     expect(toStatus(Object.assign(new Error("terminating connection"), { code: "57P01" }), "m", silent)).toMatchObject({ code: Code.UNAVAILABLE });
     expect(toStatus(new TypeError("boom"), "m", silent)).toMatchObject({ code: Code.INTERNAL, details: expect.not.stringContaining("boom") });
   });
+
+  it("treats PostgreSQL refusing for its own state as unavailable, and data errors as internal", () => {
+    const pgError = (code: string) => Object.assign(new Error(`sqlstate ${code}`), { code, severity: "ERROR" });
+    // disk full, out of memory, too many connections, I/O error, read-only (after a failover), starting up
+    for (const code of ["53100", "53200", "53300", "58030", "25006", "57P03"]) {
+      expect(toStatus(pgError(code), "m", silent), code).toMatchObject({ code: Code.UNAVAILABLE, details: expect.stringContaining("retry later") });
+    }
+    for (const code of ["22023", "23505", "42601"]) expect(toStatus(pgError(code), "m", silent), code).toMatchObject({ code: Code.INTERNAL });
+  });
 });
 
 describe("config", () => {

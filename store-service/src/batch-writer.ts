@@ -36,12 +36,27 @@ export const WRITER_TUNING = Object.freeze({
   /** Stored rows examined per query when the watermark jumps over a filled gap. */
   GAP_SCAN_ROWS: 1_000,
   /**
-   * A flush failing this many times in a row with an error that is not an outage (a chunk
-   * PostgreSQL refuses, a bug) is retried one session at a time, and a session that still fails
-   * alone has its chunks refused: one bad session must not block the output of all the others.
+   * A flush failing this many times in a row with an error its chunks may cause (a chunk
+   * PostgreSQL refuses as data, a bug of ours on it; see mayBeCausedByChunks) is retried one
+   * session at a time, and a session that still fails alone has its chunks refused: one bad
+   * session must not block the output of all the others. Any other failure is retried for as long
+   * as it lasts: refusing would lose output over a state of the database.
    */
   FAILURES_BEFORE_ISOLATING: 3,
 });
+
+/**
+ * Whether the chunks of a failed flush may be what made it fail: PostgreSQL's data exception
+ * (22), integrity constraint (23), program limit (54) and PL/pgSQL raise (P0: a trigger refusing
+ * the row) classes, or an error that does not come from PostgreSQL at all (our own code failing
+ * on them). Anything else PostgreSQL reports (a read-only or full database, a revoked privilege,
+ * a missing table) is about the database.
+ */
+function mayBeCausedByChunks(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  const sqlState = err instanceof Error && "severity" in err && typeof code === "string" ? code : undefined;
+  return sqlState === undefined || /^(22|23|54|P0)/.test(sqlState);
+}
 
 /** SQLSTATE of a duplicate key. */
 const UNIQUE_VIOLATION = "23505";
@@ -242,7 +257,7 @@ export class BatchWriter {
           continue;
         }
         const down = isDependencyDown(err);
-        failures = down ? 0 : failures + 1;
+        failures = !down && mayBeCausedByChunks(err) ? failures + 1 : 0;
         if (failures >= WRITER_TUNING.FAILURES_BEFORE_ISOLATING) {
           const groups = groupBySession(batch);
           return groups.size > 1 ? this.flushEachSession(groups) : this.refuse(batch, err);
