@@ -8,9 +8,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
-import { call, createPtyClient, type PtyApi, type PtyServiceClient, type StoreApi } from "@ptykeep/proto";
-import { startStoreFixture, unaryCall } from "../store/helpers.js";
-import { startPtyChild, type PtyChild } from "../history/pty-child.js";
+import { call, type PtyApi, type PtyServiceClient, type StoreApi } from "@ptykeep/proto";
+import { unaryCall } from "../store/helpers.js";
+import { startChildSystem, type ChildSystem, type PtyChild } from "../history/pty-child.js";
 import { waitFor } from "./helpers.js";
 
 const CYCLES = Number(process.env.LEAK_CYCLES ?? 1000);
@@ -31,22 +31,19 @@ const SEMI_SPACE_MB = 1;
  */
 const RSS_SLACK_BYTES = 8 * 1024 * 1024;
 
-let fx: Awaited<ReturnType<typeof startStoreFixture>>;
+let sys: ChildSystem;
+let fx: ChildSystem["fx"];
 let pty: PtyChild;
 let client: PtyServiceClient;
 
 beforeAll(async () => {
-  fx = await startStoreFixture("e2e_leak");
   // Ended sessions are forgotten at once, so the registry itself must return to empty.
-  pty = await startPtyChild(fx.store.address, { PTY_ENDED_RETENTION_MS: "0" }, [`--max-semi-space-size=${SEMI_SPACE_MB}`]);
-  client = createPtyClient(pty.address);
+  sys = await startChildSystem("e2e_leak", { env: { PTY_ENDED_RETENTION_MS: "0" }, nodeArgs: [`--max-semi-space-size=${SEMI_SPACE_MB}`] });
+  ({ fx, pty, client } = sys);
 });
 
 afterAll(async () => {
-  client?.close();
-  await pty?.stop();
-  await fx?.close();
-  await fx?.dropDb();
+  await sys?.close();
 });
 
 function ptyRpc<Res>(method: keyof PtyServiceClient, req: unknown): Promise<Res> {

@@ -4,28 +4,23 @@
  * SERVING, and once sessions end, Spawn works again.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Code, checkHealth, createPtyClient, type PtyApi, type PtyServiceClient } from "@ptykeep/proto";
-import { startStoreFixture } from "../store/helpers.js";
-import { startPtyChild, type PtyChild } from "../history/pty-child.js";
+import { Code, checkHealth, type PtyApi, type PtyServiceClient } from "@ptykeep/proto";
+import { startChildSystem, type ChildSystem, type PtyChild } from "../history/pty-child.js";
 import { codeOf, rpc, waitFor } from "../e2e/helpers.js";
 
 const FD_LIMIT = 96;
 
-let fx: Awaited<ReturnType<typeof startStoreFixture>>;
+let sys: ChildSystem;
 let pty: PtyChild;
 let client: PtyServiceClient;
 
 beforeAll(async () => {
-  fx = await startStoreFixture("faults_fd_exhaustion");
-  pty = await startPtyChild(fx.store.address, { PTY_ENDED_RETENTION_MS: "0" }, [], { fdLimit: FD_LIMIT });
-  client = createPtyClient(pty.address);
+  sys = await startChildSystem("faults_fd_exhaustion", { env: { PTY_ENDED_RETENTION_MS: "0" }, fdLimit: FD_LIMIT });
+  ({ pty, client } = sys);
 });
 
 afterAll(async () => {
-  client?.close();
-  await pty?.stop();
-  await fx?.close();
-  await fx?.dropDb();
+  await sys?.close();
 });
 
 describe("a pty-service out of file descriptors", () => {

@@ -6,6 +6,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { createPtyClient, type PtyServiceClient } from "@ptykeep/proto";
+import { startStoreFixture } from "../store/helpers.js";
+
+type StoreFixtureWithDb = Awaited<ReturnType<typeof startStoreFixture>>;
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const START_TIMEOUT_MS = 30_000;
@@ -31,22 +35,27 @@ export function freePort(): Promise<number> {
   });
 }
 
-/**
- * `env` adds to or overrides the pty-service's settings; `nodeArgs` go to node before the
- * script; `fdLimit` lowers its soft limit of open files (RLIMIT_NOFILE).
- */
-export async function startPtyChild(storeAddr: string, env: Record<string, string> = {}, nodeArgs: string[] = [], opts: { fdLimit?: number } = {}): Promise<PtyChild> {
+export interface PtyChildOptions {
+  /** Adds to or overrides the pty-service's settings. */
+  env?: Record<string, string>;
+  /** Given to node before the script (V8 flags, say). */
+  nodeArgs?: string[];
+  /** Lowers its limit of open files (RLIMIT_NOFILE). */
+  fdLimit?: number;
+}
+
+export async function startPtyChild(storeAddr: string, opts: PtyChildOptions = {}): Promise<PtyChild> {
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
   // Node itself with tsx as a loader (not the tsx CLI, which runs the script in a grandchild):
   // signals sent to `child` reach the pty-service.
-  const argv = [...nodeArgs, "--import", "tsx", path.join(ROOT, "pty-service/src/main.ts")];
+  const argv = [...(opts.nodeArgs ?? []), "--import", "tsx", path.join(ROOT, "pty-service/src/main.ts")];
   // prlimit(1) sets the limit and execs node, so `child` is still the pty-service itself. Soft
   // and hard both: node raises its soft limit to the hard one at start.
   const [file, args] = opts.fdLimit ? ["prlimit", [`--nofile=${opts.fdLimit}`, "--", process.execPath, ...argv]] : [process.execPath, argv];
   const child = spawn(file, args, {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: "info", PTY_LISTEN: address, STORE_ADDR: storeAddr, PTY_DEFAULT_CWD: "/tmp", PTY_SHUTDOWN_GRACE_MS: "2000", ...env },
+    env: { ...process.env, LOG_LEVEL: "info", PTY_LISTEN: address, STORE_ADDR: storeAddr, PTY_DEFAULT_CWD: "/tmp", PTY_SHUTDOWN_GRACE_MS: "2000", ...opts.env },
     // fd 3: an open fd the pty-service inherits and never uses, as a service manager may leave
     // one; no program it starts may get it (test/faults/pty-sigkill.test.ts).
     stdio: ["ignore", "pipe", "pipe", "pipe"],
@@ -81,6 +90,31 @@ export async function startPtyChild(storeAddr: string, env: Record<string, strin
       child.kill("SIGCONT");
       child.kill("SIGTERM");
       await exited;
+    },
+  };
+}
+
+/** A store on a fresh test database and a pty-service child using it, with a client of the latter. */
+export interface ChildSystem {
+  fx: StoreFixtureWithDb;
+  pty: PtyChild;
+  client: PtyServiceClient;
+  close(): Promise<void>;
+}
+
+export async function startChildSystem(prefix: string, opts: PtyChildOptions = {}): Promise<ChildSystem> {
+  const fx = await startStoreFixture(prefix);
+  const pty = await startPtyChild(fx.store.address, opts);
+  const client = createPtyClient(pty.address);
+  return {
+    fx,
+    pty,
+    client,
+    async close() {
+      client.close();
+      await pty.stop();
+      await fx.close();
+      await fx.dropDb();
     },
   };
 }
