@@ -38,8 +38,6 @@ export function freePort(): Promise<number> {
 export interface PtyChildOptions {
   /** Adds to or overrides the pty-service's settings. */
   env?: Record<string, string>;
-  /** Given to node before the script (V8 flags, say). */
-  nodeArgs?: string[];
   /** Lowers its limit of open files (RLIMIT_NOFILE). */
   fdLimit?: number;
 }
@@ -49,7 +47,7 @@ export async function startPtyChild(storeAddr: string, opts: PtyChildOptions = {
   const address = `127.0.0.1:${port}`;
   // Node itself with tsx as a loader (not the tsx CLI, which runs the script in a grandchild):
   // signals sent to `child` reach the pty-service.
-  const argv = [...(opts.nodeArgs ?? []), "--import", "tsx", path.join(ROOT, "pty-service/src/main.ts")];
+  const argv = ["--import", "tsx", path.join(ROOT, "pty-service/src/main.ts")];
   // prlimit(1) sets the limit and execs node, so `child` is still the pty-service itself. Soft
   // and hard both: node raises its soft limit to the hard one at start.
   const [file, args] = opts.fdLimit ? ["prlimit", [`--nofile=${opts.fdLimit}`, "--", process.execPath, ...argv]] : [process.execPath, argv];
