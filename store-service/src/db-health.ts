@@ -4,9 +4,11 @@
  * tell it apart from one that works, and SERVING again once a query succeeds. Every call made
  * meanwhile still gets its own UNAVAILABLE; nothing waits on this status.
  *
- * The probe is `SELECT 1` through the pool, every STORE_HEALTH_PROBE_MS. It fails when no
+ * The probe is one query through the pool, every STORE_HEALTH_PROBE_MS. It fails when no
  * connection can be had within STORE_PG_CONNECT_TIMEOUT_MS (server down, unreachable, or this
- * replica's pool saturated for that long) or the query does not answer within the query timeout.
+ * replica's pool saturated for that long), when the query does not answer within the query
+ * timeout, or when the database only takes reads (a standby, or an old primary after a failover):
+ * output could not be stored there.
  */
 import type pg from "pg";
 import type { Logger } from "@ptykeep/proto";
@@ -31,15 +33,16 @@ export function watchDatabaseHealth(opts: DatabaseHealthOptions): PeriodicJob {
     run: async (signal) => {
       let error: Error | undefined;
       try {
-        await opts.pool.query("SELECT 1");
+        const res = await opts.pool.query<{ read_only: boolean }>("SELECT current_setting('transaction_read_only') = 'on' AS read_only");
+        if (res.rows[0]?.read_only) error = new Error("the database is read-only (a standby, or a primary after a failover?); output cannot be stored");
       } catch (err) {
         error = err instanceof Error ? err : new Error(String(err));
       }
       // Once stopping, the server owns the status (NOT_SERVING while it drains).
       if (signal.aborted || reachable === !error) return;
       reachable = !error;
-      if (error) opts.log.error({ err: error.message }, "PostgreSQL unreachable: health NOT_SERVING until a query succeeds");
-      else opts.log.info("PostgreSQL reachable again: health SERVING");
+      if (error) opts.log.error({ err: error.message }, "PostgreSQL unusable: health NOT_SERVING until the probe succeeds");
+      else opts.log.info("PostgreSQL usable again: health SERVING");
       for (const name of opts.serviceNames) opts.health.setStatus(name, reachable ? "SERVING" : "NOT_SERVING");
     },
   });

@@ -4,7 +4,7 @@
  * of the same kind: the database's state, not anything in the chunks. The store keeps every chunk
  * and retries; it acknowledges nothing while refused, refuses no session's output, and once
  * writes are allowed again it stores everything, each seq once. Calls that write answer
- * UNAVAILABLE meanwhile.
+ * UNAVAILABLE meanwhile, and the store's health is NOT_SERVING.
  *
  * A trigger that fails inserts of one session's chunks with a revoked privilege's SQLSTATE (42501)
  * shows that any error about the database, not only the ones above, is retried until it goes
@@ -14,7 +14,8 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Code } from "@ptykeep/proto";
+import { Code, checkHealth } from "@ptykeep/proto";
+import { waitFor } from "../e2e/helpers.js";
 import { AppendStream, chunksOf, codeOf, historyBytes, readHistory, register, startStoreFixture, storedChunkCounts } from "../store/helpers.js";
 
 /** Long enough for many failed flushes (the first retries come after 100, 200, 400 ms). */
@@ -24,7 +25,7 @@ let fx: Awaited<ReturnType<typeof startStoreFixture>>;
 let admin: pg.Client;
 
 beforeAll(async () => {
-  fx = await startStoreFixture("faults_pg_refuses");
+  fx = await startStoreFixture("faults_pg_refuses", { STORE_HEALTH_PROBE_MS: "200" });
   admin = new pg.Client({ connectionString: fx.dbUrl });
   await admin.connect();
 });
@@ -66,10 +67,12 @@ describe("PostgreSQL refusing writes (read-only after a failover)", () => {
       expect(stream.acked.get(id)).toBe(20);
       expect(stream.rejections()).toEqual([]);
       expect(stream.error).toBeUndefined();
+      expect(await checkHealth(fx.store.address, { deadlineMs: 5_000 })).toBe("NOT_SERVING");
 
       await setReadOnly(false);
       await stream.untilAcked(id, 60, 30_000);
       expect(stream.rejections()).toEqual([]);
+      await waitFor("the store SERVING again", async () => (await checkHealth(fx.store.address, { deadlineMs: 5_000 })) === "SERVING");
     } finally {
       stream.close();
     }
