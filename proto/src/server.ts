@@ -164,6 +164,8 @@ export interface ServerOptions {
   tokens?: TokenSet;
   /** Counts calls by method and status code. */
   metrics?: ServiceMetrics;
+  /** Added to (or overriding) SERVER_CHANNEL_OPTIONS. */
+  channelOptions?: grpc.ChannelOptions;
 }
 
 export interface RunningServer {
@@ -183,7 +185,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const interceptors: grpc.ServerInterceptor[] = [];
   if (opts.metrics) interceptors.push(opts.metrics.grpcInterceptor());
   if (opts.tokens) interceptors.push(authInterceptor(opts.tokens));
-  const server = new grpc.Server({ ...SERVER_CHANNEL_OPTIONS, interceptors });
+  const server = new grpc.Server({ ...SERVER_CHANNEL_OPTIONS, ...opts.channelOptions, interceptors });
   for (const service of opts.services) server.addService(service.definition, service.implementation);
 
   const health = new HealthImplementation({ "": "SERVING", ...Object.fromEntries(opts.services.map((s) => [s.name, "SERVING"])) });

@@ -25,6 +25,17 @@ export interface StoreConfig {
   connectTimeoutMs: number;
   /** STORE_PG_STATEMENT_TIMEOUT_MS: server-side statement_timeout and client-side query timeout. */
   statementTimeoutMs: number;
+  /**
+   * STORE_MAX_CONNECTION_AGE_MS: a client connection older than this is asked to go away
+   * (HTTP/2 GOAWAY), so that clients re-resolve the store's address and spread over replicas
+   * added since they connected; 0 keeps connections for ever.
+   */
+  maxConnectionAgeMs: number;
+  /**
+   * STORE_MAX_CONNECTION_AGE_GRACE_MS: calls still open on such a connection (a pty-service's
+   * output stream) are ended this long after; the sender resends what was not acknowledged.
+   */
+  maxConnectionAgeGraceMs: number;
   /** STORE_HEALTH_PROBE_MS: how often PostgreSQL is probed; health is NOT_SERVING while it fails. */
   healthProbeMs: number;
   /** STORE_SHUTDOWN_GRACE_MS: default time stop() gives open calls before cancelling them. */
@@ -85,6 +96,10 @@ export const STORE_DEFAULTS = Object.freeze({
   CONNECT_TIMEOUT_MS: 5_000,
   /** Well above a batch insert of FLUSH_BYTES; low enough that a hung server is noticed. */
   STATEMENT_TIMEOUT_MS: 30_000,
+  /** Half an hour: replicas added by scaling out get their share within that, at one stream reconnect per pty-service per half hour. */
+  MAX_CONNECTION_AGE_MS: 30 * 60_000,
+  /** Enough for unary calls in flight to finish; the output stream then moves, losing nothing. */
+  MAX_CONNECTION_AGE_GRACE_MS: 30_000,
   /** An outage shows in health within this plus the connect timeout; one cheap query per probe. */
   HEALTH_PROBE_MS: 5_000,
   SHUTDOWN_GRACE_MS: 10_000,
@@ -131,6 +146,8 @@ export function loadStoreConfig(env: NodeJS.ProcessEnv = process.env): StoreConf
     poolSize: envInt(env, "STORE_POOL_SIZE", D.POOL_SIZE, { min: 2, max: 1000 }),
     connectTimeoutMs: envInt(env, "STORE_PG_CONNECT_TIMEOUT_MS", D.CONNECT_TIMEOUT_MS, { min: 100, max: 600_000 }),
     statementTimeoutMs: envInt(env, "STORE_PG_STATEMENT_TIMEOUT_MS", D.STATEMENT_TIMEOUT_MS, { min: 100, max: 3_600_000 }),
+    maxConnectionAgeMs: envInt(env, "STORE_MAX_CONNECTION_AGE_MS", D.MAX_CONNECTION_AGE_MS, { min: 0, max: 30 * 86_400_000 }),
+    maxConnectionAgeGraceMs: envInt(env, "STORE_MAX_CONNECTION_AGE_GRACE_MS", D.MAX_CONNECTION_AGE_GRACE_MS, { min: 0, max: 86_400_000 }),
     healthProbeMs: envInt(env, "STORE_HEALTH_PROBE_MS", D.HEALTH_PROBE_MS, { min: 10, max: 600_000 }),
     shutdownGraceMs: envInt(env, "STORE_SHUTDOWN_GRACE_MS", D.SHUTDOWN_GRACE_MS, { min: 0, max: 600_000 }),
     seqWindow: envInt(env, "STORE_SEQ_WINDOW", D.SEQ_WINDOW, { min: 1, max: Number.MAX_SAFE_INTEGER }),

@@ -104,6 +104,8 @@ export async function startStoreService(opts: { config: StoreConfig; log?: Logge
       tls: config.security.tls,
       tokens: config.security.tokens,
       metrics,
+      // Connections are aged so that clients spread over replicas added after they connected.
+      channelOptions: config.maxConnectionAgeMs > 0 ? { "grpc.max_connection_age_ms": config.maxConnectionAgeMs, "grpc.max_connection_age_grace_ms": config.maxConnectionAgeGraceMs } : {},
     });
   } catch (err) {
     await Promise.all(jobs.map((j) => j.stop()));
