@@ -221,12 +221,9 @@ async function replayStoreRange(
     await emit.start({ fromSeq: 1, truncated: false, ...sizeAt(1), offset: 0 });
     return;
   }
-  const history = deps.store.readHistory({ sessionId, fromSeq: from, toSeq });
-  const cancel = () => history.cancel();
-  emit.signal.addEventListener("abort", cancel, { once: true });
   let reached = from === 0 ? 0 : from - 1;
   try {
-    for await (const msg of history as AsyncIterable<StoreApi.ReadHistoryResponse__Output>) {
+    for await (const msg of storeHistory(deps.store, sessionId, from, toSeq, emit.signal)) {
       if (msg.start) {
         const s = msg.start;
         const size = s.fromSeq < snap.resizeFloor ? { rows: s.rows, cols: s.cols } : sizeAt(s.fromSeq);
@@ -246,10 +243,9 @@ async function replayStoreRange(
     if (emit.signal.aborted) throw err;
     const code = (err as { code?: number }).code;
     const details = (err as { details?: string }).details ?? String(err);
+    if (err instanceof ServiceError) throw err;
     if (code === Code.NOT_FOUND) throw notFound(`the history of session ${sessionId} is no longer in the store`);
     throw new ServiceError(Code.UNAVAILABLE, `cannot replay session ${sessionId} from seq ${from}: the store is unavailable (${details}); retry, or attach with live_only`);
-  } finally {
-    emit.signal.removeEventListener("abort", cancel);
   }
   if (reached < toSeq) throw new ServiceError(Code.DATA_LOSS, `session ${sessionId}: the store's history stops at seq ${reached}, before ${toSeq + 1} where memory starts`);
 }
@@ -262,11 +258,8 @@ async function replayFromStore(req: PtyApi.AttachRequest__Output, call: AttachCa
     if (err.code === Code.NOT_FOUND) throw notFound(`session ${sessionId} is unknown to this pty-service and to the store`);
     throw new ServiceError(Code.UNAVAILABLE, `session ${sessionId} is not hosted here and the store is unavailable: ${err.details ?? String(err)}`);
   });
-  const history = deps.store.readHistory({ sessionId, fromSeq: req.fromSeq, toSeq: 0 });
-  const cancel = () => history.cancel();
-  ctx.signal.addEventListener("abort", cancel, { once: true });
   try {
-    for await (const msg of history as AsyncIterable<StoreApi.ReadHistoryResponse__Output>) {
+    for await (const msg of storeHistory(deps.store, sessionId, req.fromSeq, 0, ctx.signal)) {
       if (msg.start) await writeMessage(call, { start: msg.start }, ctx.signal);
       else if (msg.output) await writeMessage(call, { output: msg.output }, ctx.signal);
       else if (msg.resize) await writeMessage(call, { resize: msg.resize }, ctx.signal);
@@ -277,8 +270,57 @@ async function replayFromStore(req: PtyApi.AttachRequest__Output, call: AttachCa
     if (err instanceof ServiceError) throw err;
     const e = err as { code?: number; details?: string };
     throw new ServiceError(e.code === Code.NOT_FOUND ? Code.NOT_FOUND : Code.UNAVAILABLE, `replay of session ${sessionId} from the store failed: ${e.details ?? String(err)}`);
-  } finally {
-    ctx.signal.removeEventListener("abort", cancel);
+  }
+}
+
+/** Tries of one replay from the store in a row without progress, and the wait before the first retry. */
+const REPLAY_RETRIES = 5;
+const REPLAY_RETRY_MS = 100;
+/**
+ * How a store replay can end that a new call may get past: the replica went away or the store
+ * ended the call (an aged connection, a replica shutting down).
+ */
+const REPLAY_RETRYABLE = new Set<number>([Code.UNAVAILABLE, Code.CANCELLED, Code.INTERNAL]);
+
+/**
+ * A session's history from the store, as ReadHistory gives it, but resumed after the last chunk
+ * received when the call fails on the way (another replica takes the next call); the start
+ * message comes once. Ends the store call when `signal` fires. Throws the store's error once
+ * retries make no progress.
+ */
+async function* storeHistory(store: StoreServiceClient, sessionId: string, fromSeq: number, toSeq: number, signal: AbortSignal): AsyncGenerator<StoreApi.ReadHistoryResponse__Output> {
+  let next = fromSeq;
+  let started = false;
+  let failures = 0;
+  for (;;) {
+    const history = store.readHistory({ sessionId, fromSeq: next, toSeq });
+    const cancel = () => history.cancel();
+    signal.addEventListener("abort", cancel, { once: true });
+    try {
+      for await (const msg of history as AsyncIterable<StoreApi.ReadHistoryResponse__Output>) {
+        if (msg.start) {
+          if (started) {
+            // A resumed replay must pick up exactly where the last one stopped.
+            if (msg.start.fromSeq !== next) throw new ServiceError(Code.DATA_LOSS, `session ${sessionId}: the store's history resumed at seq ${msg.start.fromSeq}, not ${next}`);
+            continue;
+          }
+          started = true;
+          next = msg.start.fromSeq;
+        }
+        if (msg.output) {
+          next = msg.output.seq + 1;
+          failures = 0;
+        }
+        yield msg;
+      }
+      return;
+    } catch (err) {
+      const code = (err as { code?: number }).code;
+      if (signal.aborted || err instanceof ServiceError || code === undefined || !REPLAY_RETRYABLE.has(code) || ++failures > REPLAY_RETRIES) throw err;
+      await new Promise((r) => setTimeout(r, REPLAY_RETRY_MS * 2 ** (failures - 1)));
+    } finally {
+      signal.removeEventListener("abort", cancel);
+    }
   }
 }
 
