@@ -240,10 +240,9 @@ async function replayStoreRange(
       }
     }
   } catch (err) {
-    if (emit.signal.aborted) throw err;
+    if (emit.signal.aborted || err instanceof ServiceError) throw err;
     const code = (err as { code?: number }).code;
     const details = (err as { details?: string }).details ?? String(err);
-    if (err instanceof ServiceError) throw err;
     if (code === Code.NOT_FOUND) throw notFound(`the history of session ${sessionId} is no longer in the store`);
     throw new ServiceError(Code.UNAVAILABLE, `cannot replay session ${sessionId} from seq ${from}: the store is unavailable (${details}); retry, or attach with live_only`);
   }
@@ -320,6 +319,9 @@ async function* storeHistory(store: StoreServiceClient, sessionId: string, fromS
       await new Promise((r) => setTimeout(r, REPLAY_RETRY_MS * 2 ** (failures - 1)));
     } finally {
       signal.removeEventListener("abort", cancel);
+      // Ended early (the viewer left, or a check above threw): the store stops sending. A no-op
+      // on a call that already finished.
+      history.cancel();
     }
   }
 }

@@ -18,6 +18,8 @@ export const TUNING = Object.freeze({
    * coalesced (coalesce.ts).
    */
   COALESCE_DELAY_MS: 3,
+  /** …or until this many bytes are gathered (64 KB messages reach ~330 MB/s on loopback). */
+  COALESCE_BYTES: 64 * 1024,
   /**
    * A read this long filled the PTY's buffer (the line discipline hands over at most 4095 bytes
    * at a time): more output is already waiting, so even after a silence it starts a coalesced
@@ -25,8 +27,6 @@ export const TUNING = Object.freeze({
    * then the rest), doubling per-chunk work in gRPC, the store and PostgreSQL.
    */
   FULL_READ_BYTES: 4095,
-  /** …or until this many bytes are gathered (64 KB messages reach ~330 MB/s on loopback). */
-  COALESCE_BYTES: 64 * 1024,
   /** Default terminal size when a Spawn leaves rows/cols at 0 (the classic VT100 screen). */
   DEFAULT_ROWS: 24,
   DEFAULT_COLS: 80,

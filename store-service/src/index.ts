@@ -6,9 +6,10 @@
  *   await store.stop();
  *
  * Start-up: pool, migrations (under an advisory lock), batch writer, gRPC server with health
- * (following PostgreSQL's, see db-health.ts) and reflection. stop() drains in order: stop accepting calls, stop reading AppendOutput streams,
- * write and acknowledge what was read, end those streams, let other calls finish until the grace
- * period ends, then cancel what is left and close the pool.
+ * (following PostgreSQL's, see db-health.ts) and reflection. stop() drains in order: stop
+ * accepting calls, stop reading AppendOutput streams, write and acknowledge what was read, end
+ * those streams, let other calls finish until the grace period ends, then cancel what is left
+ * and close the pool.
  */
 import { STORE_SERVICE_NAME, StoreMetrics, createLogger, logListenSecurity, startMetricsServer, startServer, storeV1, type Logger, type MetricsServer } from "@ptykeep/proto";
 import { BatchWriter } from "./batch-writer.js";

@@ -4,23 +4,28 @@
  * SERVING, and once sessions end, Spawn works again.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Code, checkHealth, type PtyApi, type PtyServiceClient } from "@ptykeep/proto";
-import { startChildSystem, type ChildSystem, type PtyChild } from "../history/pty-child.js";
+import { Code, checkHealth, createPtyClient, type PtyApi, type PtyServiceClient } from "@ptykeep/proto";
+import { startStoreFixture } from "../store/helpers.js";
+import { startPtyChild, type PtyChild } from "../history/pty-child.js";
 import { codeOf, rpc, waitFor } from "../e2e/helpers.js";
 
 const FD_LIMIT = 96;
 
-let sys: ChildSystem;
+let fx: Awaited<ReturnType<typeof startStoreFixture>>;
 let pty: PtyChild;
 let client: PtyServiceClient;
 
 beforeAll(async () => {
-  sys = await startChildSystem("faults_fd_exhaustion", { env: { PTY_ENDED_RETENTION_MS: "0" }, fdLimit: FD_LIMIT });
-  ({ pty, client } = sys);
+  fx = await startStoreFixture("faults_fd_exhaustion");
+  pty = await startPtyChild(fx.store.address, { env: { PTY_ENDED_RETENTION_MS: "0" }, fdLimit: FD_LIMIT });
+  client = createPtyClient(pty.address);
 });
 
 afterAll(async () => {
-  await sys?.close();
+  client?.close();
+  await pty?.stop();
+  await fx?.close();
+  await fx?.dropDb();
 });
 
 describe("a pty-service out of file descriptors", () => {

@@ -6,10 +6,6 @@ import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createPtyClient, type PtyServiceClient } from "@ptykeep/proto";
-import { startStoreFixture } from "../store/helpers.js";
-
-type StoreFixtureWithDb = Awaited<ReturnType<typeof startStoreFixture>>;
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const START_TIMEOUT_MS = 30_000;
@@ -88,31 +84,6 @@ export async function startPtyChild(storeAddr: string, opts: PtyChildOptions = {
       child.kill("SIGCONT");
       child.kill("SIGTERM");
       await exited;
-    },
-  };
-}
-
-/** A store on a fresh test database and a pty-service child using it, with a client of the latter. */
-export interface ChildSystem {
-  fx: StoreFixtureWithDb;
-  pty: PtyChild;
-  client: PtyServiceClient;
-  close(): Promise<void>;
-}
-
-export async function startChildSystem(prefix: string, opts: PtyChildOptions = {}): Promise<ChildSystem> {
-  const fx = await startStoreFixture(prefix);
-  const pty = await startPtyChild(fx.store.address, opts);
-  const client = createPtyClient(pty.address);
-  return {
-    fx,
-    pty,
-    client,
-    async close() {
-      client.close();
-      await pty.stop();
-      await fx.close();
-      await fx.dropDb();
     },
   };
 }
