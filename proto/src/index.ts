@@ -12,6 +12,7 @@ export * from "./tls.js";
 export * from "./auth.js";
 export * from "./metrics.js";
 export * from "./health-client.js";
+export * from "./session-end.js";
 export * as validate from "./validate.js";
 export { LOADER_OPTIONS, PROTO_FILES, PROTO_ROOT } from "./loader-options.js";
 export * as StoreApi from "./generated/store-v1.js";

@@ -11,6 +11,7 @@
  * A viewer never slows the program: its live queue is bounded, and a viewer that falls further
  * behind is ended with RESOURCE_EXHAUSTED naming the seq to resume from.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import * as grpc from "@grpc/grpc-js";
 import { call as unaryCall, Code, notFound, resourceExhausted, ServiceError, toTimestamp, writeMessage, type CallContext, type Logger, type PtyApi, type StoreApi, type StoreServiceClient } from "@ptykeep/proto";
 import type { LiveEvent, MemorySnapshot, SessionActor, SessionEnd, SizeChange, Subscriber } from "./session-actor.js";
@@ -32,7 +33,7 @@ export interface AttachDeps {
 type AttachCall = grpc.ServerWritableStream<PtyApi.AttachRequest__Output, PtyApi.AttachResponse>;
 
 /** One live viewer's bounded queue. */
-class Viewer implements Subscriber {
+export class Viewer implements Subscriber {
   queue: LiveEvent[] = [];
   private queuedBytes = 0;
   overflowed = false;
@@ -63,7 +64,8 @@ class Viewer implements Subscriber {
   }
 
   wait(signal: AbortSignal): Promise<void> {
-    if (this.queue.length > 0 || this.overflowed) return Promise.resolve();
+    // An abort that came before this call has already fired its event: check it here.
+    if (this.queue.length > 0 || this.overflowed || signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         signal.removeEventListener("abort", done);
@@ -155,7 +157,9 @@ function overflowError(deps: AttachDeps, actor: SessionActor, emit: Emitter): Se
 async function serve(req: PtyApi.AttachRequest__Output, ctx: CallContext, deps: AttachDeps, actor: SessionActor, viewer: Viewer, snap: MemorySnapshot, emit: Emitter): Promise<void> {
   const liveEdge = snap.lastSeq + 1;
   let from = req.liveOnly ? liveEdge : req.fromSeq;
-  if (from > liveEdge) throw new ServiceError(Code.OUT_OF_RANGE, `from_seq ${from} is beyond the newest output of session ${actor.id} (last seq ${snap.lastSeq}); attach from ${liveEdge} or with live_only`);
+  if (from > liveEdge) {
+    throw new ServiceError(Code.OUT_OF_RANGE, `from_seq ${from} is beyond the output of session ${actor.id} (last seq ${snap.lastSeq}); attach from 0..${liveEdge}${snap.end ? "" : ", or with live_only"}`);
+  }
   if (from === 0 && snap.firstSeq === 1) from = 1;
 
   const byPosition = new Map<number, SizeChange[]>();
@@ -257,20 +261,32 @@ async function replayFromStore(req: PtyApi.AttachRequest__Output, call: AttachCa
     if (err.code === Code.NOT_FOUND) throw notFound(`session ${sessionId} is unknown to this pty-service and to the store`);
     throw new ServiceError(Code.UNAVAILABLE, `session ${sessionId} is not hosted here and the store is unavailable: ${err.details ?? String(err)}`);
   });
+  let end: StoreApi.HistoryEnd__Output | undefined;
   try {
     for await (const msg of storeHistory(deps.store, sessionId, req.fromSeq, 0, ctx.signal)) {
       if (msg.start) await writeMessage(call, { start: msg.start }, ctx.signal);
       else if (msg.output) await writeMessage(call, { output: msg.output }, ctx.signal);
       else if (msg.resize) await writeMessage(call, { resize: msg.resize }, ctx.signal);
       else if (msg.exit) await writeMessage(call, { exit: msg.exit }, ctx.signal);
+      else if (msg.end) end = msg.end;
     }
   } catch (err) {
     if (ctx.signal.aborted) return;
     if (err instanceof ServiceError) throw err;
     const e = err as { code?: number; details?: string };
-    throw new ServiceError(e.code === Code.NOT_FOUND ? Code.NOT_FOUND : Code.UNAVAILABLE, `replay of session ${sessionId} from the store failed: ${e.details ?? String(err)}`);
+    // What the store says about the request itself reaches the caller as it is; anything else
+    // means the store could not answer.
+    const code = e.code !== undefined && STORE_VERDICTS.has(e.code) ? e.code : Code.UNAVAILABLE;
+    throw new ServiceError(code, code === Code.UNAVAILABLE ? `replay of session ${sessionId} from the store failed: ${e.details ?? String(err)}` : (e.details ?? String(err)));
+  }
+  // The same verdict as for a session hosted here (Emitter.output): a replay never skips a chunk.
+  if (end?.reason === "HISTORY_END_REASON_GAP") {
+    throw new ServiceError(Code.DATA_LOSS, `session ${sessionId}: output seq ${end.nextSeq} is missing from the store's history; the replay stops at seq ${end.lastSeq}`);
   }
 }
+
+/** Store answers about a replay request that are the caller's to act on, passed through unchanged. */
+const STORE_VERDICTS = new Set<number>([Code.NOT_FOUND, Code.OUT_OF_RANGE, Code.INVALID_ARGUMENT]);
 
 /** Tries of one replay from the store in a row without progress, and the wait before the first retry. */
 const REPLAY_RETRIES = 5;
@@ -316,7 +332,8 @@ async function* storeHistory(store: StoreServiceClient, sessionId: string, fromS
     } catch (err) {
       const code = (err as { code?: number }).code;
       if (signal.aborted || err instanceof ServiceError || code === undefined || !REPLAY_RETRYABLE.has(code) || ++failures > REPLAY_RETRIES) throw err;
-      await new Promise((r) => setTimeout(r, REPLAY_RETRY_MS * 2 ** (failures - 1)));
+      // The viewer may leave while this waits: that ends the wait (AbortError) and the replay.
+      await sleep(REPLAY_RETRY_MS * 2 ** (failures - 1), undefined, { signal });
     } finally {
       signal.removeEventListener("abort", cancel);
       // Ended early (the viewer left, or a check above threw): the store stops sending. A no-op

@@ -11,7 +11,7 @@
  * drained (PtyProcess guarantees it), the last output is then cut into a chunk and the store is
  * told MarkExited with that final seq.
  */
-import { MAX_CHUNK_BYTES, failedPrecondition, resourceExhausted, type Logger, type PtyApi, type StoreApi, toTimestamp } from "@ptykeep/proto";
+import { MAX_CHUNK_BYTES, failedPrecondition, sessionEndReason, resourceExhausted, type Logger, type PtyApi, type StoreApi, toTimestamp } from "@ptykeep/proto";
 import { TUNING, type PtyConfig } from "./config.js";
 import type { FlowBudget, FlowParticipant } from "./flow-control.js";
 import { sendAtOnce } from "./coalesce.js";
@@ -541,12 +541,13 @@ export class SessionActor implements LinkedSession, FlowParticipant {
       signal,
       finalSeq: this.seq,
       ts: this.clock(),
-      reason: killed ? "killed by request" : signal ? `ended by ${signal}` : `exited with code ${exit.exitCode}`,
+      reason: "",
     };
+    end.reason = sessionEndReason(end);
     this.endValue = end;
     this.state = end.state;
     this.log.info({ exitCode: end.exitCode, signal, finalSeq: end.finalSeq, state: end.state }, "session ended");
-    const record: ExitRecord = { exitCode: end.exitCode, signal, finalSeq: end.finalSeq, reason: killed ? "END_REASON_KILLED" : "END_REASON_EXITED" };
+    const record: ExitRecord = { exitCode: end.exitCode, signal, finalSeq: end.finalSeq, ts: end.ts, reason: killed ? "END_REASON_KILLED" : "END_REASON_EXITED" };
     this.recorded = this.channel ? this.channel.markExited(record) : Promise.resolve();
     this.broadcast({ kind: "exit", end });
     this.subscribers.clear();

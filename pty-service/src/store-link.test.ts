@@ -158,7 +158,7 @@ describe("StoreLink", () => {
     }
     channel.markRunning(42);
     channel.updateSize({ rows: 30, cols: 100, atSeq: 50, changeNo: 1 });
-    await channel.markExited({ exitCode: 0, signal: "", finalSeq: 50, reason: "END_REASON_EXITED" });
+    await channel.markExited({ exitCode: 0, signal: "", finalSeq: 50, ts: Date.now(), reason: "END_REASON_EXITED" });
     expect(fake.events.filter((e) => e !== "first-chunk")).toEqual(["register", "running", "size", "exited@50/50"]);
     expect(fake.events.indexOf("first-chunk")).toBeGreaterThan(fake.events.indexOf("register"));
     expect(Buffer.concat(fake.stored.get(session.id)!).toString()).toBe(Array.from({ length: 50 }, (_, i) => `chunk ${i + 1};`).join(""));
@@ -203,6 +203,6 @@ describe("StoreLink", () => {
     session.add(2);
     channel.pushChunk(2);
     await session.until(2);
-    await channel.markExited({ exitCode: 0, signal: "", finalSeq: 2, reason: "END_REASON_EXITED" });
+    await channel.markExited({ exitCode: 0, signal: "", finalSeq: 2, ts: Date.now(), reason: "END_REASON_EXITED" });
   });
 });

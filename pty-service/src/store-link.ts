@@ -44,6 +44,8 @@ export interface ExitRecord {
   exitCode: number | undefined;
   signal: string;
   finalSeq: number;
+  /** When the program ended (ms since the epoch): the time of the viewers' exit event. */
+  ts: number;
   reason: "END_REASON_EXITED" | "END_REASON_KILLED";
 }
 
@@ -355,7 +357,7 @@ export class StoreLink {
         return;
       case "exited": {
         const r = op.record;
-        const req: StoreApi.MarkExitedRequest = { sessionId, signal: r.signal, finalSeq: r.finalSeq, reason: r.reason };
+        const req: StoreApi.MarkExitedRequest = { sessionId, signal: r.signal, finalSeq: r.finalSeq, reason: r.reason, endedAt: toTimestamp(r.ts) };
         if (r.exitCode !== undefined) req.exitCode = r.exitCode;
         await call(c, c.markExited, req, opts);
         return;

@@ -11,7 +11,7 @@
  * (compactor.ts), decompressing one segment at a time.
  */
 import type pg from "pg";
-import { invalidArgument, type StoreApi } from "@ptykeep/proto";
+import { Code, ServiceError, invalidArgument, sessionEndReason, type StoreApi } from "@ptykeep/proto";
 import { decompress, isCodecId, CorruptSegmentError } from "./codec.js";
 import { segmentContaining, type SegmentRow } from "./sql/segments.js";
 import { ENDED_STATES, microsToTimestamp, stateToProto } from "./mapping.js";
@@ -91,11 +91,23 @@ export async function replayHistory(opts: ReplayOptions): Promise<void> {
   const { pool, sessionId, signal } = opts;
   const source = opts.source ?? storedHistorySource;
   if (opts.toSeq !== 0 && opts.fromSeq > opts.toSeq) throw invalidArgument(`from_seq ${opts.fromSeq} is after to_seq ${opts.toSeq}`);
-  const session = await getOrThrow(pool, sessionId);
+  let session = await getOrThrow(pool, sessionId);
 
   const firstKept = session.first_kept_seq;
+  // The seq just after the last one there is (or can be, once the session ended) is a valid
+  // place to start: a reader that has everything is told it is caught up, or that the session
+  // ended. Further on there is nothing to start from.
+  const endSeq = lastSeqOf(session) + 1;
+  if (opts.fromSeq > endSeq) {
+    throw new ServiceError(
+      Code.OUT_OF_RANGE,
+      `from_seq ${opts.fromSeq} is beyond the output of session ${sessionId} (last seq ${endSeq - 1}); read from ${firstKept}..${endSeq}, or 0 for the oldest kept output`,
+    );
+  }
   const start = opts.fromSeq === 0 ? firstKept : Math.max(opts.fromSeq, firstKept);
-  const upper = opts.toSeq === 0 ? Number.MAX_SAFE_INTEGER : opts.toSeq;
+  // Without to_seq the replay ends at the newest output there was when it began: a reader slower
+  // than the program still finishes, and continues from next_seq with another call.
+  const upper = opts.toSeq === 0 ? endSeq - 1 : opts.toSeq;
   const page = (fromSeq: number) =>
     fromSeq > upper ? Promise.resolve([]) : source.page(pool, { sessionId, fromSeq, toSeq: upper, maxRows: HISTORY_TUNING.PAGE_ROWS, maxBytes: HISTORY_TUNING.PAGE_BYTES });
 
@@ -111,7 +123,18 @@ export async function replayHistory(opts: ReplayOptions): Promise<void> {
   let reason: EndReason | undefined;
   while (reason === undefined) {
     signal.throwIfAborted();
-    if (rows.length === 0) break;
+    if (rows.length === 0) {
+      // Nothing at `next` in that read. Whether that is the end of what is stored or a missing
+      // chunk is decided on the session's record read *before* one more look at `next`: every
+      // chunk the record counts was committed before that look began, so the look finds it if
+      // it is there. Decided on a record read after the look, output committed in between would
+      // pass for a missing chunk.
+      if (next > upper) break;
+      session = (await getSession(pool, sessionId)) ?? session;
+      if (!moreExpected(session, next)) break;
+      rows = await page(next);
+      if (rows.length === 0) break;
+    }
     const resizes = await sizeEventsBetween(pool, sessionId, rows[0]!.seq, rows[rows.length - 1]!.seq);
     let r = 0;
     for (const row of rows) {
@@ -131,32 +154,51 @@ export async function replayHistory(opts: ReplayOptions): Promise<void> {
     if (reason === undefined) rows = await page(next);
   }
 
-  // Decide how the replay ends on a fresh read of the session: it may have ended meanwhile.
-  const now = (await getSession(pool, sessionId)) ?? session;
   const last = next - 1;
-  const ended = ENDED_STATES.has(now.state);
-  const reachedFinal = ended && (now.final_seq === null ? reason === undefined && last >= now.durable_seq : last >= now.final_seq);
+  const reachedUpper = next > upper;
+  // Everything up to the bound was sent: the session may have ended since the record was read.
+  if (reason === undefined && reachedUpper && !ENDED_STATES.has(session.state)) session = (await getSession(pool, sessionId)) ?? session;
+  // Otherwise `session` was read before the last look at `next` (or at the start): it may say
+  // the session ended meanwhile, never that a chunk committed after that look is missing.
+  const ended = ENDED_STATES.has(session.state);
+  const reachedFinal = ended && (session.final_seq === null ? reason === undefined && last >= session.durable_seq : last >= session.final_seq);
   if (reachedFinal && reason === undefined) {
-    await opts.send({
-      exit: {
-        state: stateToProto(now.state),
-        ...(now.exit_code === null ? {} : { exitCode: now.exit_code }),
-        signal: now.exit_signal,
-        finalSeq: now.final_seq ?? last,
-        ts: now.ended_at ? microsToTimestamp(now.ended_at.getTime() * 1000) : null,
-        reason: now.end_reason,
-      },
-    });
+    await opts.send({ exit: exitEvent(session, last) });
     reason = "HISTORY_END_REASON_COMPLETE";
   }
   if (reason === undefined) {
-    if (next > upper) reason = "HISTORY_END_REASON_TO_SEQ";
+    if (reachedUpper) reason = opts.toSeq === 0 ? "HISTORY_END_REASON_CAUGHT_UP" : "HISTORY_END_REASON_TO_SEQ";
     // Nothing more is stored, yet the session ended with more output, or chunks sit beyond the
     // missing one: a gap, not the end.
-    else if ((ended && now.final_seq !== null && last < now.final_seq) || now.max_seq > last) reason = "HISTORY_END_REASON_GAP";
+    else if (moreExpected(session, next)) reason = "HISTORY_END_REASON_GAP";
     else reason = "HISTORY_END_REASON_CAUGHT_UP";
   }
   await opts.send({ end: { reason, lastSeq: last, nextSeq: next, nextOffset } });
+}
+
+/** The newest seq the session has: its final seq once ended, else the newest chunk stored. */
+function lastSeqOf(session: SessionRow): number {
+  return session.final_seq ?? Math.max(session.durable_seq, session.max_seq);
+}
+
+/** Chunk `seq` exists, or will: it is stored or at or before the session's final seq. */
+function moreExpected(session: SessionRow, seq: number): boolean {
+  return seq <= lastSeqOf(session);
+}
+
+/** The session's exit as replay reports it: the same event the pty-service sent its viewers. */
+function exitEvent(session: SessionRow, last: number): StoreApi.SessionExit {
+  const state = session.state;
+  const exitCode = session.exit_code === null ? undefined : session.exit_code;
+  return {
+    state: stateToProto(state),
+    ...(exitCode === undefined ? {} : { exitCode }),
+    signal: session.exit_signal,
+    finalSeq: session.final_seq ?? last,
+    ts: session.ended_at ? microsToTimestamp(session.ended_at.getTime() * 1000) : null,
+    // A lost session's reason was written by the reaper; an exit's is derived from the record.
+    reason: state === "exited" || state === "killed" ? sessionEndReason({ state, exitCode, signal: session.exit_signal }) : session.end_reason,
+  };
 }
 
 /** Byte offset of chunk `seq` when it is not stored: known only at the edges of what is kept. */

@@ -8,7 +8,7 @@ import { bidiStream, invalidArgument, serverStream, unary, validate, writeMessag
 import { appendOutput, type AppendStream } from "./append-output.js";
 import type { BatchWriter } from "./batch-writer.js";
 import { replayHistory } from "./history.js";
-import { sessionToProto, stateFromProto } from "./mapping.js";
+import { sessionToProto, stateFromProto, timestampToMicros } from "./mapping.js";
 import * as sessions from "./sessions.js";
 
 export type { AppendStream } from "./append-output.js";
@@ -57,6 +57,7 @@ export function storeHandlers(deps: ServiceDeps): StoreApi.StoreServiceHandlers 
         exitCode: req._exitCode === "exitCode" && req.exitCode !== undefined ? req.exitCode : null,
         signal: validate.text(req.signal, "signal", { max: LIMITS.MAX_SIGNAL_BYTES }),
         finalSeq: validate.nonNegative(req.finalSeq, "final_seq"),
+        endedAtMicros: req.endedAt ? validTimestampMicros(req.endedAt, "ended_at") : null,
       });
       return {};
     }),
@@ -136,6 +137,18 @@ function decodePageToken(token: string): string {
     throw bad();
   }
 }
+
+/** A timestamp PostgreSQL's timestamptz holds, as integer microseconds. */
+function validTimestampMicros(ts: { seconds: number | string; nanos: number }, field: string): number {
+  const seconds = Number(ts.seconds);
+  if (!Number.isSafeInteger(seconds) || seconds < 0 || seconds > MAX_TS_SECONDS || !Number.isInteger(ts.nanos) || ts.nanos < 0 || ts.nanos > 999_999_999) {
+    throw invalidArgument(`${field} must be between 1970-01-01 and 9999-12-31 with nanos 0..999999999`);
+  }
+  return timestampToMicros(ts);
+}
+
+/** 9999-12-31T23:59:59Z: a bound well inside PostgreSQL's timestamptz range. */
+const MAX_TS_SECONDS = 253_402_300_799;
 
 function envNames(names: string[]): string[] {
   if (names.length > LIMITS.MAX_ENV_VARS) throw invalidArgument(`env_names has ${names.length} entries; the limit is ${LIMITS.MAX_ENV_VARS}`);

@@ -81,14 +81,18 @@ export interface SessionEnd {
   exitCode: number | null;
   signal: string;
   finalSeq: number;
+  /** When the program ended (µs since the epoch), as its pty-service saw it; null: now. */
+  endedAtMicros: number | null;
 }
 
 export async function setEnded(db: Queryable, e: SessionEnd): Promise<void> {
   await db.query(
     // end_reason explains a LOST state; a record of how the session really ended replaces it.
-    `UPDATE sessions SET state = $2, exit_code = $3, exit_signal = $4, final_seq = $5, end_reason = '', ended_at = coalesce(ended_at, now())
+    // The program's own end time wins over the time a reaper declared it lost.
+    `UPDATE sessions SET state = $2, exit_code = $3, exit_signal = $4, final_seq = $5, end_reason = '',
+       ended_at = coalesce('epoch'::timestamptz + $6::bigint * interval '1 microsecond', ended_at, now())
      WHERE session_id = $1`,
-    [e.sessionId, e.state, e.exitCode, e.signal, e.finalSeq],
+    [e.sessionId, e.state, e.exitCode, e.signal, e.finalSeq, e.endedAtMicros],
   );
 }
 
