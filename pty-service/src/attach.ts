@@ -158,7 +158,7 @@ async function serve(req: PtyApi.AttachRequest__Output, ctx: CallContext, deps: 
   const liveEdge = snap.lastSeq + 1;
   let from = req.liveOnly ? liveEdge : req.fromSeq;
   if (from > liveEdge) {
-    throw new ServiceError(Code.OUT_OF_RANGE, `from_seq ${from} is beyond the output of session ${actor.id} (last seq ${snap.lastSeq}); attach from 0..${liveEdge}${snap.end ? "" : ", or with live_only"}`);
+    throw new ServiceError(Code.OUT_OF_RANGE, `from_seq ${from} is beyond the newest output of session ${actor.id} (last seq ${snap.lastSeq}); attach from 0..${liveEdge}${snap.end ? "" : ", or with live_only"}`);
   }
   if (from === 0 && snap.firstSeq === 1) from = 1;
 

@@ -4,7 +4,7 @@
  * checks turn such mistakes into FAILED_PRECONDITION with a message that says what to fix.
  */
 import { constants } from "node:fs";
-import { access, stat } from "node:fs/promises";
+import { access, open, stat } from "node:fs/promises";
 import path from "node:path";
 import { failedPrecondition, invalidArgument } from "@ptykeep/proto";
 
@@ -24,12 +24,14 @@ export async function checkCwd(cwd: string): Promise<void> {
   }
 }
 
-async function isExecutableFile(file: string): Promise<"ok" | "missing" | "directory" | "not-executable"> {
+async function isExecutableFile(file: string): Promise<"ok" | "missing" | "unreachable" | "directory" | "not-executable"> {
   let info;
   try {
     info = await stat(file);
-  } catch {
-    return "missing";
+  } catch (err) {
+    // EACCES: a directory on the way may not be searched by the pty-service's user. It may well
+    // exist; saying it does not would send the caller looking in the wrong place.
+    return (err as NodeJS.ErrnoException).code === "EACCES" ? "unreachable" : "missing";
   }
   if (info.isDirectory()) return "directory";
   try {
@@ -48,15 +50,52 @@ export async function resolveProgram(command: string, opts: { cwd: string; pathV
   if (command.includes("/")) {
     const file = path.resolve(opts.cwd, command);
     const found = await isExecutableFile(file);
-    if (found === "ok") return file;
+    if (found === "ok") return checkFormat(command, file);
     if (found === "missing") throw failedPrecondition(`program ${command} does not exist on this host${file !== command ? ` (looked for ${file})` : ""}`);
+    if (found === "unreachable") throw failedPrecondition(`program ${file} cannot be reached by the pty-service's user (a directory on its path may not be searched)`);
     if (found === "directory") throw failedPrecondition(`program ${command} is a directory, not a program`);
-    throw failedPrecondition(`program ${command} is not executable (chmod +x, or run it through its interpreter)`);
+    throw failedPrecondition(`program ${file} is not executable (chmod +x, or run it through its interpreter)`);
   }
   const dirs = (opts.pathVar ?? "/usr/local/bin:/usr/bin:/bin").split(":");
+  // Like execvp: the first executable match wins; a match that may not be executed is reported
+  // only when there is no other (EACCES rather than ENOENT).
+  let notExecutable: string | undefined;
   for (const dir of dirs) {
     const file = path.resolve(opts.cwd, dir || ".", command);
-    if ((await isExecutableFile(file)) === "ok") return file;
+    const found = await isExecutableFile(file);
+    if (found === "ok") return checkFormat(command, file);
+    if (found === "not-executable" || found === "unreachable") notExecutable ??= file;
   }
+  if (notExecutable) throw failedPrecondition(`program ${JSON.stringify(command)} was found in PATH as ${notExecutable}, which is not executable by the pty-service's user (chmod +x, or give another path)`);
   throw failedPrecondition(`program ${JSON.stringify(command)} was not found in PATH (${opts.pathVar ?? "unset"}); give an absolute path or set env PATH`);
+}
+
+/** How a file the kernel runs by itself begins: an ELF binary, or a script naming its interpreter. */
+const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
+const SHEBANG = Buffer.from("#!");
+
+/**
+ * Programs are never run through a shell. execvp, which node-pty uses, hands a file the kernel
+ * refuses to execute (ENOEXEC: no #! line, not a binary) to /bin/sh; refusing such a file here
+ * keeps that promise and tells the caller how to run it on purpose. A file that may be executed
+ * but not read (mode --x) is left to the kernel: only a binary can run that way.
+ */
+async function checkFormat(command: string, file: string): Promise<string> {
+  let head: Buffer;
+  try {
+    const handle = await open(file, "r");
+    try {
+      const buf = Buffer.alloc(ELF_MAGIC.length);
+      const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+      head = buf.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return file;
+  }
+  if (head.subarray(0, SHEBANG.length).equals(SHEBANG) || head.equals(ELF_MAGIC)) return file;
+  throw failedPrecondition(
+    `program ${file}${command !== file ? ` (${command})` : ""} is neither a binary nor a script with a #! line; ptykeep never runs programs through a shell: add a #! line naming its interpreter, or spawn the interpreter with the file as an argument (e.g. command "/bin/sh", args ["${file}"])`,
+  );
 }

@@ -50,7 +50,17 @@ export function ptyHandlers(deps: ServiceDeps): grpc.UntypedServiceImplementatio
     Kill: unary("Kill", log, async (req: PtyApi.KillRequest__Output, ctx) => {
       const actor = registry.getOrThrow(validate.sessionId(req.sessionId));
       const end = await abortable(actor.kill(), ctx.signal);
-      const recorded = await Promise.race([actor.exitRecorded.then(() => true), delay(TUNING.KILL_STORE_WAIT_MS)]);
+      const recorded = await Promise.race([
+        actor.exitRecorded.then(
+          () => true,
+          (err: unknown) => {
+            // The program is gone, but its ending is not on record: the caller must not take it
+            // as recorded (GetSession and replay do not show it).
+            throw new ServiceError(Code.DATA_LOSS, `session ${actor.id} was ended (${end.reason}), but the store refused to record it: ${(err as Error).message}`);
+          },
+        ),
+        delay(TUNING.KILL_STORE_WAIT_MS),
+      ]);
       if (!recorded) {
         throw new ServiceError(Code.UNAVAILABLE, `session ${actor.id} has ended, but the store has not confirmed its last output yet; it is kept in memory and will be recorded when the store is reachable`);
       }

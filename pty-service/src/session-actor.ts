@@ -189,7 +189,10 @@ export class SessionActor implements LinkedSession, FlowParticipant {
     return this.subscribers.size;
   }
 
-  /** The store has confirmed the exit record (or will never). */
+  /**
+   * Resolves once the store has confirmed the exit record (or the session is not recorded at
+   * all); rejects with the store's refusal of the record (a ServiceError).
+   */
   get exitRecorded(): Promise<void> {
     return this.recorded;
   }
@@ -555,7 +558,11 @@ export class SessionActor implements LinkedSession, FlowParticipant {
     if (this.paused) this.paused = false;
     // Once the store has confirmed the exit it holds every chunk and resize (the exit record is
     // sent after all of them): memory then keeps nothing that replay could need.
-    void this.recorded.then(() => this.send({ type: "recorded" }));
+    // A refused record keeps what memory holds: replay may still need it from here.
+    this.recorded.then(
+      () => this.send({ type: "recorded" }),
+      (err: unknown) => this.log.error({ err }, "the store did not record this session's ending"),
+    );
     // The terminal is gone: nothing else of this session may linger (background jobs).
     if (!killed && this.pidValue > 0) void terminateSession({ sid: this.pidValue, graceMs: this.config.killGraceMs });
     for (const w of this.endedWaiters.splice(0)) w(end);

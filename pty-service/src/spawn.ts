@@ -97,7 +97,8 @@ export async function spawnSession(req: PtyApi.SpawnRequest__Output, deps: Spawn
   } catch (err) {
     deps.registry.discard(actor);
     // Registered but never started: close the record so that it does not wait for the reaper.
-    void channel?.markExited({ exitCode: undefined, signal: "", finalSeq: 0, ts: Date.now(), reason: "END_REASON_KILLED" });
+    // A refusal is logged by the link; the caller is told why the spawn failed, below.
+    channel?.markExited({ exitCode: undefined, signal: "", finalSeq: 0, ts: Date.now(), reason: "END_REASON_KILLED" }).catch(() => {});
     if (err instanceof ServiceError) {
       if (err.code === Code.ALREADY_EXISTS) throw alreadyExists(`session ${id} is already recorded in the store with another command or node: ${err.message}`);
       throw err;

@@ -93,7 +93,11 @@ export interface SessionChannel {
   pushChunk(seq: number): void;
   markRunning(pid: number): void;
   updateSize(change: { rows: number; cols: number; atSeq: number; changeNo: number }): void;
-  /** Resolves once the store recorded the exit (after all output is durable), or never will. */
+  /**
+   * Resolves once the store recorded the exit (after all output is durable), or once the session
+   * is known to be unrecorded; rejects with the store's refusal of the record, or when the link
+   * stopped first.
+   */
   markExited(record: ExitRecord): Promise<void>;
 }
 
@@ -144,7 +148,8 @@ export class StoreLink {
       markRunning: (pid) => void this.enqueue(state, { kind: "running", pid }),
       updateSize: (change) => void this.enqueue(state, { kind: "size", ...change }),
       markExited: async (record) => {
-        await this.enqueue(state, { kind: "exited", record });
+        const outcome = await this.enqueue(state, { kind: "exited", record });
+        if (!outcome.ok) throw outcome.error;
       },
     };
   }

@@ -101,7 +101,7 @@ export async function replayHistory(opts: ReplayOptions): Promise<void> {
   if (opts.fromSeq > endSeq) {
     throw new ServiceError(
       Code.OUT_OF_RANGE,
-      `from_seq ${opts.fromSeq} is beyond the output of session ${sessionId} (last seq ${endSeq - 1}); read from ${firstKept}..${endSeq}, or 0 for the oldest kept output`,
+      `from_seq ${opts.fromSeq} is beyond the newest output of session ${sessionId} (last seq ${endSeq - 1}); read from ${firstKept}..${endSeq}, or 0 for the oldest kept output`,
     );
   }
   const start = opts.fromSeq === 0 ? firstKept : Math.max(opts.fromSeq, firstKept);
