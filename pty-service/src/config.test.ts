@@ -39,4 +39,16 @@ describe("loadPtyConfig", () => {
       expect(() => loadPtyConfig(env)).toThrow(message);
     }
   });
+
+  it("refuses a wildcard listen address without PTY_ADVERTISE, naming both", () => {
+    // The store's reaper calls sessions' pty_node: 0.0.0.0 or [::] is no address another host can reach.
+    for (const listen of ["0.0.0.0:50051", "[::]:50051", "[0:0:0:0:0:0:0:0]:50051"]) {
+      const env = { PTY_LISTEN: listen, PTY_ALLOW_INSECURE_LISTEN: "true" };
+      expect(() => loadPtyConfig(env)).toThrow(ConfigError);
+      expect(() => loadPtyConfig(env)).toThrow(new RegExp(`PTY_LISTEN=${listen.replace(/[[\]]/g, "\\$&")}.*PTY_ADVERTISE`));
+      expect(loadPtyConfig({ ...env, PTY_ADVERTISE: "pty-a:50051" }).advertise).toBe("pty-a:50051");
+    }
+    // A wildcard in PTY_ADVERTISE itself is refused too.
+    expect(() => loadPtyConfig({ PTY_ADVERTISE: "0.0.0.0:50051" })).toThrow(/PTY_ADVERTISE/);
+  });
 });

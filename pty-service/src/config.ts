@@ -4,6 +4,7 @@
  *
  * Tuning numbers that are not worth a variable live in TUNING below, each with its reason.
  */
+import { isIPv6 } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { ConfigError, MAX_CHUNK_BYTES, envInt, envListenAddress, envMetricsListen, envString, loadClientSecurity, loadServerSecurity, type ClientSecurity, type ServerSecurity } from "@ptykeep/proto";
@@ -63,7 +64,10 @@ export interface PtyConfig {
   listen: string;
   /** Store replicas: host:port, a comma list, or a dns: target. */
   storeAddr: string;
-  /** Address recorded as the session's pty_node; undefined = the bound listen address. */
+  /**
+   * Address recorded as the session's pty_node, which the store's reaper calls: PTY_ADVERTISE,
+   * else the bound listen address. Required with a wildcard listen (0.0.0.0, [::]).
+   */
   advertise: string | undefined;
   /** Working directory of programs spawned without a cwd. */
   defaultCwd: string;
@@ -133,12 +137,25 @@ export function loadPtyConfig(env: Env = process.env): Readonly<PtyConfig> {
   const totalHighWaterBytes = envInt(env, "PTY_TOTAL_HIGH_WATER_BYTES", 256 * MIB, { min: sessionHighWaterBytes, max: 64 * 1024 * MIB });
   const defaultCwd = envString(env, "PTY_DEFAULT_CWD", os.homedir());
   if (!path.isAbsolute(defaultCwd)) throw new ConfigError(`PTY_DEFAULT_CWD=${JSON.stringify(defaultCwd)} must be an absolute path`);
-  const advertise = envString(env, "PTY_ADVERTISE", "");
   const listen = envListenAddress(env, "PTY_LISTEN", "127.0.0.1:50051");
+  const security = loadServerSecurity(env, { prefix: "PTY", listen, listenVar: "PTY_LISTEN" });
+  const advertise = envString(env, "PTY_ADVERTISE", "") === "" ? undefined : envListenAddress(env, "PTY_ADVERTISE", "");
+  // The store's reaper calls this address to ask about the sessions recorded with it. A wildcard
+  // names no host: the port on loopback would be a guess that holds only on the store's own host
+  // (and wrongly so on another one). Picking one of several interfaces, or the hostname, would be
+  // another guess; the operator knows the address the store can reach.
+  if (advertise !== undefined && isWildcard(advertise)) {
+    throw new ConfigError(`PTY_ADVERTISE=${advertise} is a wildcard address; give the host:port the store-service reaches this pty-service at`);
+  }
+  if (advertise === undefined && isWildcard(listen)) {
+    throw new ConfigError(
+      `PTY_LISTEN=${listen} listens on every interface, so it names no address the store-service can call back (its reaper checks sessions there): set PTY_ADVERTISE to this pty-service's host:port as the store reaches it (e.g. pty-service:50051 in compose)`,
+    );
+  }
   return Object.freeze({
     listen,
     storeAddr: envString(env, "STORE_ADDR", "127.0.0.1:50052"),
-    advertise: advertise === "" ? undefined : advertise,
+    advertise,
     defaultCwd,
     maxSessions: envInt(env, "PTY_MAX_SESSIONS", 1000, { min: 1, max: 100_000 }),
     maxWriteBytes: envInt(env, "PTY_MAX_WRITE_BYTES", 1 * MIB, { min: 1, max: 64 * MIB }),
@@ -153,9 +170,17 @@ export function loadPtyConfig(env: Env = process.env): Readonly<PtyConfig> {
     viewerBufferBytes: envInt(env, "PTY_VIEWER_BUFFER_BYTES", 4 * MIB, { min: 2 * MAX_CHUNK_BYTES, max: 1024 * MIB }),
     endedRetentionMs: envInt(env, "PTY_ENDED_RETENTION_MS", 10 * 60_000, { min: 0, max: 7 * 24 * 3600_000 }),
     shutdownGraceMs: envInt(env, "PTY_SHUTDOWN_GRACE_MS", 10_000, { min: 0, max: 600_000 }),
-    security: loadServerSecurity(env, { prefix: "PTY", listen, listenVar: "PTY_LISTEN" }),
+    security,
     storeClient: loadClientSecurity(env, "PTY_STORE"),
     metricsListen: envMetricsListen(env, "PTY_METRICS_LISTEN"),
     spawnPolicy: loadSpawnPolicy(env),
   });
+}
+
+/** 0.0.0.0 or the IPv6 unspecified address ([::], [0:0:…:0]) as the host of host:port. */
+function isWildcard(address: string): boolean {
+  if (address.startsWith("unix:")) return false;
+  const host = address.slice(0, address.lastIndexOf(":")).replace(/^\[(.*)\]$/, "$1");
+  if (host === "0.0.0.0") return true;
+  return isIPv6(host) && host.split(":").every((group) => /^0*$/.test(group));
 }

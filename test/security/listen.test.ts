@@ -26,7 +26,8 @@ describe.each([
   { name: "store-service", prefix: "STORE", load: (env: Record<string, string>) => loadStoreConfig({ ...DB, ...env }) },
   { name: "pty-service", prefix: "PTY", load: (env: Record<string, string>) => loadPtyConfig(env) },
 ])("$name", ({ prefix, load }) => {
-  const listen = { [`${prefix}_LISTEN`]: "0.0.0.0:0" };
+  // A pty-service listening on every interface also needs the address the store calls it at.
+  const listen = { [`${prefix}_LISTEN`]: "0.0.0.0:0", ...(prefix === "PTY" ? { PTY_ADVERTISE: "pty-a:50051" } : {}) };
   const tls = () => ({ [`${prefix}_TLS_CERT`]: certs.file("service.crt"), [`${prefix}_TLS_KEY`]: certs.file("service.key") });
 
   it("refuses 0.0.0.0 without TLS and authentication, naming what is missing", () => {
@@ -83,6 +84,13 @@ describe("processes", () => {
     expect(code).toBe(2);
     expect(output).toContain("PTY_LISTEN=0.0.0.0:0");
     expect(output).toContain("PTY_ALLOW_INSECURE_LISTEN");
+  });
+
+  it("pty-service exits at start-up on 0.0.0.0 without PTY_ADVERTISE, naming both variables", async () => {
+    const { code, output } = await runMain("pty-service/src/main.ts", { PTY_LISTEN: "0.0.0.0:0", PTY_ALLOW_INSECURE_LISTEN: "true" });
+    expect(code).toBe(2);
+    expect(output).toContain("PTY_LISTEN=0.0.0.0:0");
+    expect(output).toContain("PTY_ADVERTISE");
   });
 
   it("store-service exits at start-up on 0.0.0.0 without TLS and authentication", async () => {
