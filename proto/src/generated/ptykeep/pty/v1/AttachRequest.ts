@@ -5,7 +5,8 @@ import type { Long } from '@grpc/proto-loader';
 export interface AttachRequest {
   'sessionId'?: (string);
   /**
-   * First seq to send; 0 means the oldest kept output.
+   * First seq to send; 0 means the oldest kept output. At most one past the last chunk (the live
+   * edge); further is OUT_OF_RANGE, naming the valid range.
    */
   'fromSeq'?: (number | string | Long);
   /**
@@ -17,7 +18,8 @@ export interface AttachRequest {
 export interface AttachRequest__Output {
   'sessionId': (string);
   /**
-   * First seq to send; 0 means the oldest kept output.
+   * First seq to send; 0 means the oldest kept output. At most one past the last chunk (the live
+   * edge); further is OUT_OF_RANGE, naming the valid range.
    */
   'fromSeq': (number);
   /**

@@ -22,13 +22,15 @@ import type { WriteResponse as _ptykeep_pty_v1_WriteResponse, WriteResponse__Out
 export interface PtyServiceClient extends grpc.Client {
   /**
    * Streams a session's output from from_seq: replayed history first, then live output, with
-   * no gap and no duplicate at the seam. Ends after the exit event of an ended session.
+   * no gap and no duplicate at the seam. Ends after the exit event of an ended session (the same
+   * event ReadHistory replays); DATA_LOSS where stored history misses a chunk.
    */
   Attach(argument: _ptykeep_pty_v1_AttachRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_ptykeep_pty_v1_AttachResponse__Output>;
   Attach(argument: _ptykeep_pty_v1_AttachRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_ptykeep_pty_v1_AttachResponse__Output>;
   /**
    * Streams a session's output from from_seq: replayed history first, then live output, with
-   * no gap and no duplicate at the seam. Ends after the exit event of an ended session.
+   * no gap and no duplicate at the seam. Ends after the exit event of an ended session (the same
+   * event ReadHistory replays); DATA_LOSS where stored history misses a chunk.
    */
   attach(argument: _ptykeep_pty_v1_AttachRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_ptykeep_pty_v1_AttachResponse__Output>;
   attach(argument: _ptykeep_pty_v1_AttachRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_ptykeep_pty_v1_AttachResponse__Output>;
@@ -50,7 +52,8 @@ export interface PtyServiceClient extends grpc.Client {
   
   /**
    * Ends the session: SIGHUP, then SIGTERM, then SIGKILL after a grace period, so no
-   * descendant survives. Returns once the program is gone and its output is stored.
+   * descendant survives. Returns once the program is gone and its output is stored; DATA_LOSS
+   * when the store refused to record the ending (the program is gone all the same).
    */
   Kill(argument: _ptykeep_pty_v1_KillRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ptykeep_pty_v1_KillResponse__Output>): grpc.ClientUnaryCall;
   Kill(argument: _ptykeep_pty_v1_KillRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ptykeep_pty_v1_KillResponse__Output>): grpc.ClientUnaryCall;
@@ -58,7 +61,8 @@ export interface PtyServiceClient extends grpc.Client {
   Kill(argument: _ptykeep_pty_v1_KillRequest, callback: grpc.requestCallback<_ptykeep_pty_v1_KillResponse__Output>): grpc.ClientUnaryCall;
   /**
    * Ends the session: SIGHUP, then SIGTERM, then SIGKILL after a grace period, so no
-   * descendant survives. Returns once the program is gone and its output is stored.
+   * descendant survives. Returns once the program is gone and its output is stored; DATA_LOSS
+   * when the store refused to record the ending (the program is gone all the same).
    */
   kill(argument: _ptykeep_pty_v1_KillRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ptykeep_pty_v1_KillResponse__Output>): grpc.ClientUnaryCall;
   kill(argument: _ptykeep_pty_v1_KillRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ptykeep_pty_v1_KillResponse__Output>): grpc.ClientUnaryCall;
@@ -112,7 +116,10 @@ export interface PtyServiceClient extends grpc.Client {
   
   /**
    * Starts a program in a new terminal. The program and its arguments are executed directly,
-   * never through a shell. Idempotent when the caller chooses the session_id.
+   * never through a shell: a file that is neither a binary nor a script with a #! line is
+   * FAILED_PRECONDITION (spawn its interpreter with the file as an argument instead), as is a
+   * program that does not exist or is not executable. Idempotent when the caller chooses the
+   * session_id.
    */
   Spawn(argument: _ptykeep_pty_v1_SpawnRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ptykeep_pty_v1_SpawnResponse__Output>): grpc.ClientUnaryCall;
   Spawn(argument: _ptykeep_pty_v1_SpawnRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ptykeep_pty_v1_SpawnResponse__Output>): grpc.ClientUnaryCall;
@@ -120,7 +127,10 @@ export interface PtyServiceClient extends grpc.Client {
   Spawn(argument: _ptykeep_pty_v1_SpawnRequest, callback: grpc.requestCallback<_ptykeep_pty_v1_SpawnResponse__Output>): grpc.ClientUnaryCall;
   /**
    * Starts a program in a new terminal. The program and its arguments are executed directly,
-   * never through a shell. Idempotent when the caller chooses the session_id.
+   * never through a shell: a file that is neither a binary nor a script with a #! line is
+   * FAILED_PRECONDITION (spawn its interpreter with the file as an argument instead), as is a
+   * program that does not exist or is not executable. Idempotent when the caller chooses the
+   * session_id.
    */
   spawn(argument: _ptykeep_pty_v1_SpawnRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ptykeep_pty_v1_SpawnResponse__Output>): grpc.ClientUnaryCall;
   spawn(argument: _ptykeep_pty_v1_SpawnRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ptykeep_pty_v1_SpawnResponse__Output>): grpc.ClientUnaryCall;
@@ -147,7 +157,8 @@ export interface PtyServiceClient extends grpc.Client {
 export interface PtyServiceHandlers extends grpc.UntypedServiceImplementation {
   /**
    * Streams a session's output from from_seq: replayed history first, then live output, with
-   * no gap and no duplicate at the seam. Ends after the exit event of an ended session.
+   * no gap and no duplicate at the seam. Ends after the exit event of an ended session (the same
+   * event ReadHistory replays); DATA_LOSS where stored history misses a chunk.
    */
   Attach: grpc.handleServerStreamingCall<_ptykeep_pty_v1_AttachRequest__Output, _ptykeep_pty_v1_AttachResponse>;
   
@@ -158,7 +169,8 @@ export interface PtyServiceHandlers extends grpc.UntypedServiceImplementation {
   
   /**
    * Ends the session: SIGHUP, then SIGTERM, then SIGKILL after a grace period, so no
-   * descendant survives. Returns once the program is gone and its output is stored.
+   * descendant survives. Returns once the program is gone and its output is stored; DATA_LOSS
+   * when the store refused to record the ending (the program is gone all the same).
    */
   Kill: grpc.handleUnaryCall<_ptykeep_pty_v1_KillRequest__Output, _ptykeep_pty_v1_KillResponse>;
   
@@ -179,7 +191,10 @@ export interface PtyServiceHandlers extends grpc.UntypedServiceImplementation {
   
   /**
    * Starts a program in a new terminal. The program and its arguments are executed directly,
-   * never through a shell. Idempotent when the caller chooses the session_id.
+   * never through a shell: a file that is neither a binary nor a script with a #! line is
+   * FAILED_PRECONDITION (spawn its interpreter with the file as an argument instead), as is a
+   * program that does not exist or is not executable. Idempotent when the caller chooses the
+   * session_id.
    */
   Spawn: grpc.handleUnaryCall<_ptykeep_pty_v1_SpawnRequest__Output, _ptykeep_pty_v1_SpawnResponse>;
   
