@@ -32,6 +32,9 @@ interface HandlerRun {
 }
 
 const runs: HandlerRun[] = [];
+/** How each Late handler saw its call's signal. */
+const lateRuns: string[] = [];
+let lateArrivals = 0;
 let running: RunningServer;
 let client: grpc.Client;
 
@@ -56,7 +59,23 @@ beforeAll(async () => {
       }
     }),
   };
-  running = await startServer({ address: "127.0.0.1:0", log, services: [{ name: "ptykeep.test.Echo", definition: { Flood: STREAM }, implementation }] });
+  // Hands the call to its handler only once the caller has cancelled it: what happens when the
+  // cancellation arrives before the handler listens for it (an interceptor still deciding).
+  const late = serverStream<Buffer, Buffer>("Late", log, async (_req, _call, ctx) => {
+    lateRuns.push(ctx.signal.aborted ? "aborted" : await new Promise<string>((resolve) => {
+      ctx.signal.addEventListener("abort", () => resolve("aborted late"), { once: true });
+      setTimeout(() => resolve("never aborted"), 2_000).unref();
+    }));
+  });
+  const lateImplementation = (call: grpc.ServerWritableStream<Buffer, Buffer>) => {
+    lateArrivals++;
+    call.once("cancelled", () => late(call));
+  };
+  running = await startServer({
+    address: "127.0.0.1:0",
+    log,
+    services: [{ name: "ptykeep.test.Echo", definition: { Flood: STREAM, Late: { ...STREAM, path: "/ptykeep.test.Echo/Late" } }, implementation: { ...implementation, Late: lateImplementation } }],
+  });
   client = new grpc.Client(`127.0.0.1:${running.port}`, grpc.credentials.createInsecure());
 });
 
@@ -109,5 +128,28 @@ describe("a server stream whose caller leaves", () => {
     call.cancel();
     const run = runs.at(-1)!;
     expect(await within(run.outcome, 2_000, "the handler ended")).toBe("AbortError");
+  });
+});
+
+describe("a call cancelled before its handler runs", () => {
+  it("starts the handler with its signal already aborted", async () => {
+    const call = client.makeServerStreamRequest("/ptykeep.test.Echo/Late", identity, identity, Buffer.from([0]));
+    call.on("error", () => {});
+    await within(
+      (async () => {
+        while (lateArrivals === 0) await new Promise((r) => setTimeout(r, 20));
+      })(),
+      5_000,
+      "the call reached the server",
+    );
+    call.cancel();
+    await within(
+      (async () => {
+        while (lateRuns.length === 0) await new Promise((r) => setTimeout(r, 20));
+      })(),
+      5_000,
+      "the handler ran",
+    );
+    expect(lateRuns).toEqual(["aborted"]);
   });
 });

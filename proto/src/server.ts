@@ -52,6 +52,8 @@ export interface CallContext {
 
 interface AnyCall {
   metadata: grpc.Metadata;
+  /** Set by grpc-js when the call was cancelled, before it emits "cancelled". */
+  cancelled?: boolean;
   on(event: "cancelled", listener: () => void): unknown;
   removeListener(event: "cancelled", listener: () => void): unknown;
 }
@@ -60,6 +62,9 @@ function callContext(call: AnyCall, method: string): { ctx: CallContext; done: (
   const controller = new AbortController();
   const onCancel = () => controller.abort(new DOMException("call cancelled", "AbortError"));
   call.on("cancelled", onCancel);
+  // A cancellation that came before this listener (while an interceptor was still deciding, or
+  // before the handler was called) has already fired its event: only the flag tells.
+  if (call.cancelled) onCancel();
   return {
     ctx: { signal: controller.signal, metadata: call.metadata, method },
     done: () => call.removeListener("cancelled", onCancel),
