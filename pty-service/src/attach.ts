@@ -303,7 +303,7 @@ const REPLAY_RETRYABLE = new Set<number>([Code.UNAVAILABLE, Code.CANCELLED, Code
  * message comes once. Ends the store call when `signal` fires. Throws the store's error once
  * retries make no progress.
  */
-async function* storeHistory(store: StoreServiceClient, sessionId: string, fromSeq: number, toSeq: number, signal: AbortSignal): AsyncGenerator<StoreApi.ReadHistoryResponse__Output> {
+export async function* storeHistory(store: StoreServiceClient, sessionId: string, fromSeq: number, toSeq: number, signal: AbortSignal): AsyncGenerator<StoreApi.ReadHistoryResponse__Output> {
   let next = fromSeq;
   let started = false;
   let failures = 0;
