@@ -71,3 +71,14 @@ describe("Kill", () => {
     expect(r.details).toMatch(/refused/);
   });
 });
+
+describe("MarkExited", () => {
+  it("refuses an ended_at PostgreSQL cannot hold with INVALID_ARGUMENT naming the field", async () => {
+    const { sessionId } = await spawn(sys, { command: "sleep", args: ["600"] });
+    await waitFor("running in the store", async () => ((await getSession(sys, sessionId)).state === "SESSION_STATE_RUNNING" ? true : undefined));
+    const r = await codeOf(rpc(sys.storeClient, "MarkExited", { sessionId, exitCode: 0, signal: "", finalSeq: 0, reason: "END_REASON_EXITED", endedAt: { seconds: -5, nanos: 0 } }));
+    expect(r.code).toBe(Code.INVALID_ARGUMENT);
+    expect(r.details).toContain("ended_at");
+    await rpc(sys.ptyClient, "Kill", { sessionId }, 30_000);
+  });
+});
