@@ -75,6 +75,23 @@ describe("binary COPY reads", () => {
     expect(pool.totalCount).toBeLessThanOrEqual(2);
   });
 
+  it("gives up on a server that does not answer within the pool's query_timeout, like any query", async () => {
+    // The store's pool sets query_timeout so that a frozen PostgreSQL fails a replay (UNAVAILABLE)
+    // instead of hanging it; a COPY read must keep that, and must not fail late after succeeding.
+    const timed = new pg.Pool({ connectionString: db.url, max: 1, query_timeout: 500 });
+    const late: unknown[] = [];
+    timed.on("error", (err) => late.push(err));
+    try {
+      expect((await copyOut(timed, `SELECT 7::bigint`)).map((r) => int8Field(r[0]))).toEqual([7]);
+      await expect(copyOut(timed, `SELECT pg_sleep(5)::text`)).rejects.toThrow(/Query read timeout/);
+      // Past the timeout of the first, successful read: nothing fails afterwards.
+      expect((await copyOut(timed, `SELECT 8::bigint`)).map((r) => int8Field(r[0]))).toEqual([8]);
+      expect(late).toEqual([]);
+    } finally {
+      await timed.end();
+    }
+  });
+
   it("writes only canonical uuids and safe integers into a statement", () => {
     expect(uuidLiteral("0190d2a6-1c2b-7c3d-8e4f-5a6b7c8d9e0f")).toBe("'0190d2a6-1c2b-7c3d-8e4f-5a6b7c8d9e0f'::uuid");
     expect(() => uuidLiteral("x'; DROP TABLE v; --")).toThrow(RangeError);
