@@ -224,7 +224,7 @@ export async function runThroughput(
       `pg_current_wal_lsn before the first durable run of row 1, after it, and after the store's Compactor packed that session (every durable row counted as cold): ingest ${fmt(wal.ingest / wal.bytes, 3)}, compaction ${fmt(wal.compaction / wal.bytes, 3)} WAL bytes per byte of output. The whole cluster's WAL: nothing else wrote meanwhile but the store's own housekeeping.`,
       compaction.compacted ? `The Compactor wrote ${compaction.segments} segments in ${fmt(compaction.ms / 1000, 1)} s.` : `${compaction.note}.`,
       wal.segmentsDuringIngest > 0
-        ? `The store's own compactor had already written ${wal.segmentsDuringIngest} segments of the session during its run (rows older than STORE_COMPACT_AFTER_MS): their WAL counts in the ingest part; the total is unaffected.`
+        ? `The store's own compactor had already written ${wal.segmentsDuringIngest} segments of the session during its run (rows older than STORE_COMPACT_AFTER_MS): their WAL counts in the ingest part.`
         : "The store's own compactor wrote nothing for the session during its run.",
     ],
     data: { ...wal, walPerByte, compaction },
