@@ -12,7 +12,7 @@
  *   npm run bench -- --only many --profile-all DIR   # CPU profiles of every service child, to dig into a row
  *   npm run bench -- --render     # rewrite BENCHMARKS.md from bench/BENCHMARKS.json (after editing bench/ANALYSIS.md)
  *
- * Groups: throughput (rows 1, 2, then 6, 7, 11, 8 on row 1's session), ingest (9), echo (4, 5),
+ * Groups: throughput (rows 1, 2, 12, 13, then 6, 7, 11, 8 on row 1's session), ingest (9), echo (4, 5),
  * many (3), memory (10), profile. Workloads are generated here from fixed seeds (bench/corpus.ts).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, chmodSync, writeFileSync } from "node:fs";
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
         const t = await runThroughput(sys, ctx, { realistic, incompressible }, quick ? SUITE.THROUGHPUT_ROUNDS.quick : SUITE.THROUGHPUT_ROUNDS.full);
         rows.push(...t.rows);
         await attempt("rows 7, 6, 11, 8 (history)", async () => {
-          rows.push(...(await runHistoryRows(sys, ctx, { sessionId: t.historySessionId, bytes: t.historyBytes, corpusFile: realistic.file, bareRealisticMBs: t.bareRealisticMBs, bareRealisticCpuMsPerMb: t.bareRealisticCpuMsPerMb })));
+          rows.push(...(await runHistoryRows(sys, ctx, { sessionId: t.historySessionId, bytes: t.historyBytes, corpusFile: realistic.file, bareRealisticMBs: t.bareRealisticMBs, bareRealisticCpuMsPerMb: t.bareRealisticCpuMsPerMb, compaction: t.compaction })));
         });
       });
     }

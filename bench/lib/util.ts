@@ -95,9 +95,25 @@ export function descendants(pid: number): number[] {
   return out;
 }
 
-/** CPU seconds of a process and all of its descendants (e.g. the postmaster and its backends). */
+/** CPU seconds a process's children used that it has already waited for (they are gone). */
+function reapedChildrenCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS_PER_S;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU seconds of a process and all of its descendants (e.g. the postmaster and its backends),
+ * including descendants that have ended: a backend that exits between two readings (a pool
+ * connection closed, an autovacuum worker) takes its CPU time with it, which made the difference
+ * of two readings low or even negative; its parent's count of reaped children keeps it.
+ */
 export function treeCpuSeconds(pid: number): number {
-  return [pid, ...descendants(pid)].reduce((sum, p) => sum + cpuSeconds(p), 0);
+  return [pid, ...descendants(pid)].reduce((sum, p) => sum + cpuSeconds(p) + reapedChildrenCpuSeconds(p), 0);
 }
 
 export function mbPerS(bytes: number, ms: number): number {

@@ -127,6 +127,45 @@ async function attachTimed(sys: BenchSystem, sessionId: string, opts: { liveOnly
   });
 }
 
+/** How often watchBackground looks at what PostgreSQL runs besides the store's own queries. */
+const BACKGROUND_POLL_MS = 50;
+
+/**
+ * Runs fn and reports the PostgreSQL background work that overlapped it: autovacuum workers seen
+ * in pg_stat_activity (polled), and checkpoints completed (pg_stat_bgwriter before and after).
+ */
+async function watchBackground<T>(sys: BenchSystem, fn: () => Promise<T>): Promise<{ result: T; events: string[] }> {
+  // PostgreSQL 17 moved the checkpoint counters from pg_stat_bgwriter to pg_stat_checkpointer.
+  const { rows: where } = await sys.db.query<{ v17: boolean }>("SELECT to_regclass('pg_catalog.pg_stat_checkpointer') IS NOT NULL AS v17");
+  const counter = where[0]!.v17
+    ? "SELECT (num_timed + num_requested)::text AS n FROM pg_stat_checkpointer"
+    : "SELECT (checkpoints_timed + checkpoints_req)::text AS n FROM pg_stat_bgwriter";
+  const checkpoints = async () => Number((await sys.db.query<{ n: string }>(counter)).rows[0]!.n);
+  const before = await checkpoints();
+  const vacuumed = new Set<string>();
+  let running = true;
+  const poll = (async () => {
+    while (running) {
+      const { rows } = await sys.db.query<{ what: string }>(
+        `SELECT coalesce(v.relid::regclass::text, nullif(a.query, ''), 'starting') AS what
+         FROM pg_stat_activity a LEFT JOIN pg_stat_progress_vacuum v USING (pid) WHERE a.backend_type = 'autovacuum worker'`,
+      );
+      for (const r of rows) vacuumed.add(r.what.replace(/^autovacuum:\s*/, ""));
+      await new Promise((resolve) => setTimeout(resolve, BACKGROUND_POLL_MS));
+    }
+  })();
+  try {
+    const result = await fn();
+    const events = [...vacuumed].map((q) => `autovacuum (${q})`);
+    const done = (await checkpoints()) - before;
+    if (done > 0) events.push(`${done} checkpoint(s)`);
+    return { result, events };
+  } finally {
+    running = false;
+    await poll;
+  }
+}
+
 function compactionNote(c: CompactionOutcome): string {
   return c.compacted ? `History compacted by the store's Compactor first (${c.segments} segments in ${fmt(c.ms / 1000, 1)} s).` : `${c.note}: measured on raw rows.`;
 }
@@ -134,10 +173,11 @@ function compactionNote(c: CompactionOutcome): string {
 export async function runHistoryRows(
   sys: BenchSystem,
   ctx: RunContext,
-  input: { sessionId: string; bytes: number; corpusFile: string; bareRealisticMBs: number; bareRealisticCpuMsPerMb: number },
+  input: { sessionId: string; bytes: number; corpusFile: string; bareRealisticMBs: number; bareRealisticCpuMsPerMb: number; compaction?: CompactionOutcome },
 ): Promise<RowResult[]> {
   const rows: RowResult[] = [];
-  const compaction = await compactAll(sys.db);
+  // Row 13 compacts the session right after writing it; otherwise it is compacted here.
+  const compaction = input.compaction ?? (await compactAll(sys.db));
   ctx.log(`  compaction: ${compaction.compacted ? `${compaction.segments} segments in ${fmt(compaction.ms)} ms` : compaction.note}`);
 
   // Row 7: bytes kept vs the same corpus compressed as one file.
@@ -221,13 +261,23 @@ export async function runHistoryRows(
   await appendChunks(sys.storeClient, small, corpus.subarray(0, HISTORY.SMALL_HISTORY_BYTES), HISTORY.APPEND_CHUNK_BYTES);
   await appendChunks(sys.storeClient, large, corpus, HISTORY.APPEND_CHUNK_BYTES);
   const compaction8 = await compactAll(sys.db);
+  // The compaction just deleted ~50 MB of rows: settle the vacuum and checkpoint it calls for
+  // now, so that they do not land inside one of the short timed appends below.
+  await sys.db.query("VACUUM output_chunks");
+  await sys.db.query("CHECKPOINT");
   const rounds = ctx.quick ? HISTORY.APPEND_ROUNDS.quick : HISTORY.APPEND_ROUNDS.full;
   const smallMs: number[] = [];
   const largeMs: number[] = [];
+  const background: string[] = [];
   for (let round = 0; round < rounds; round++) {
     const piece = fresh.subarray((round % 2) * appendBytes, ((round % 2) + 1) * appendBytes);
-    smallMs.push(await appendChunks(sys.storeClient, small, piece, HISTORY.APPEND_CHUNK_BYTES));
-    largeMs.push(await appendChunks(sys.storeClient, large, piece, HISTORY.APPEND_CHUNK_BYTES));
+    // Alternate which session goes first, so that neither always follows the other's writes.
+    const order = round % 2 === 0 ? (["small", "large"] as const) : (["large", "small"] as const);
+    for (const which of order) {
+      const seen = await watchBackground(sys, () => appendChunks(sys.storeClient, which === "small" ? small : large, piece, HISTORY.APPEND_CHUNK_BYTES));
+      (which === "small" ? smallMs : largeMs).push(seen.result);
+      if (seen.events.length > 0) background.push(`round ${round + 1} ${which}: ${seen.events.join(", ")}`);
+    }
     ctx.log(`  row 8 round ${round + 1}: 1 MiB history ${fmt(smallMs.at(-1)!)} ms, ${fmt(input.bytes / MiB, 0)} MiB history ${fmt(largeMs.at(-1)!)} ms`);
   }
   const r8 = median(largeMs) / median(smallMs);
@@ -241,9 +291,10 @@ export async function runHistoryRows(
     met: compaction8.compacted ? r8 <= HISTORY.MAX_APPEND_RATIO : null,
     notes: [
       compactionNote(compaction8),
-      `Two sessions written straight to the store's AppendOutput (${HISTORY.APPEND_CHUNK_BYTES / 1024} KiB chunks of the realistic corpus, acked), one with 1 MiB of history and one with ${fmt(input.bytes / MiB, 0)} MiB; then ${appendBytes / MiB} MiB appended to each in turn, ${rounds} rounds, medians.`,
+      `Two sessions written straight to the store's AppendOutput (${HISTORY.APPEND_CHUNK_BYTES / 1024} KiB chunks of the realistic corpus, acked), one with 1 MiB of history and one with ${fmt(input.bytes / MiB, 0)} MiB; VACUUM and CHECKPOINT after the compaction; then ${appendBytes / MiB} MiB appended to each in turn (first one, then the other first), ${rounds} rounds, medians: 1 MiB ${smallMs.map((x) => fmt(x, 0)).join(", ")} ms; ${fmt(input.bytes / MiB, 0)} MiB ${largeMs.map((x) => fmt(x, 0)).join(", ")} ms.`,
+      `PostgreSQL background work seen during a timed append: ${background.length > 0 ? background.join("; ") : "none"}.`,
     ],
-    data: { smallMs, largeMs, appendBytes, compaction: compaction8 },
+    data: { smallMs, largeMs, appendBytes, compaction: compaction8, background },
   });
   for (const s of [small, large]) await rpc(sys.storeClient, "DeleteSession", { sessionId: s.sessionId, force: true });
   return rows;

@@ -3,10 +3,15 @@
  * against the same program read by bare node-pty with no persistence, in alternating rounds.
  * Also records how the CPU time of the durable path splits between processes (pty-service,
  * store-service, PostgreSQL, the suite's own polling), which is the first cut of the profile.
+ *
+ * Two rows come from the same runs: 12, the CPU of every process of the durable path per MB
+ * against the bare reader's; and 13, the PostgreSQL WAL written per byte of output for the first
+ * realistic session, from before its ingest to after its compaction (pg_current_wal_lsn).
  */
 import os from "node:os";
 import type { PtyApi, StoreApi } from "@ptykeep/proto";
 import type { BenchSystem } from "../lib/system.js";
+import { compactAll, type CompactionOutcome } from "../lib/compaction.js";
 import { programs, runBare } from "../lib/programs.js";
 import { fmt, ratio, type RowResult, type RunContext } from "../lib/result.js";
 import { CALL_DEADLINE_MS, cpuSeconds, mbPerS, median, rpc, treeCpuSeconds, waitFor } from "../lib/util.js";
@@ -18,7 +23,23 @@ const THROUGHPUT = Object.freeze({
   RUN_TIMEOUT_MS: 240_000,
   ROWS: 24,
   COLS: 80,
+  /** Row 12: CPU per durable MB of the whole durable path at most this many times the bare reader's. */
+  MAX_CPU_VS_BARE: 2.5,
+  /** Row 13: WAL bytes per byte of output, ingest plus compaction, at most this. */
+  MAX_WAL_PER_BYTE: 0.35,
 });
+
+/** The cluster's current WAL insert position, as text (pg_lsn). */
+async function walLsn(sys: BenchSystem): Promise<string> {
+  const { rows } = await sys.db.query<{ lsn: string }>("SELECT pg_current_wal_lsn()::text AS lsn");
+  return rows[0]!.lsn;
+}
+
+/** WAL bytes written between two positions. */
+async function walBytes(sys: BenchSystem, from: string, to: string): Promise<number> {
+  const { rows } = await sys.db.query<{ bytes: string }>("SELECT pg_wal_lsn_diff($2::pg_lsn, $1::pg_lsn)::text AS bytes", [from, to]);
+  return Number(rows[0]!.bytes);
+}
 
 export interface CpuSplit {
   /** CPU seconds per process over the run. */
@@ -98,6 +119,8 @@ export interface ThroughputOutcome {
   /** The first durable realistic session, left running (its program waits on input) for rows 6 and 11. */
   historySessionId: string;
   historyBytes: number;
+  /** The history session's compaction, done right after its run to measure its WAL (row 13). */
+  compaction: CompactionOutcome;
 }
 
 export async function runThroughput(
@@ -110,6 +133,9 @@ export async function runThroughput(
   let bareRealisticMBs = Number.NaN;
   let bareRealisticCpuMsPerMb = Number.NaN;
   let historySessionId = "";
+  let compaction: CompactionOutcome | undefined;
+  let wal: { ingest: number; compaction: number; bytes: number; segmentsDuringIngest: number } | undefined;
+  let cpuRatio: { realistic: number; incompressible: number; durable: number; bare: number } = { realistic: Number.NaN, incompressible: Number.NaN, durable: Number.NaN, bare: Number.NaN };
   const spec = [
     { id: "1", name: "realistic", corpus: corpus.realistic, target: 0.8 },
     { id: "2", name: "incompressible", corpus: corpus.incompressible, target: 0.5 },
@@ -124,11 +150,24 @@ export async function runThroughput(
       bare.push(mbPerS(b.bytes, b.ms));
       bareCpuMsPerMb.push((b.cpuS * 1000) / (b.bytes / 1e6));
       ctx.log(`  row ${s.id} round ${round + 1}: bare node-pty ${fmt(bare.at(-1)!)} MB/s (${b.reads} reads, ${fmt(b.bytes / b.reads, 0)} B each)`);
+      const history = s.id === "1" && round === 0;
+      const walBefore = history ? await walLsn(sys) : "";
       const d = await durableRun(sys, s.corpus.file, s.corpus.bytes);
       durable.push(d);
       ctx.log(`  row ${s.id} round ${round + 1}: durable ${fmt(mbPerS(d.bytes, d.ms))} MB/s (${d.chunks} chunks)`);
-      if (s.id === "1" && round === 0) historySessionId = d.sessionId;
-      else await discardSession(sys, d.sessionId);
+      if (history) {
+        historySessionId = d.sessionId;
+        // Compacted now rather than before rows 6-8, so that the WAL of this session's whole
+        // life in the store (ingest, then compaction) is measured with nothing else running.
+        const walIngested = await walLsn(sys);
+        // The store's own compactor packs rows older than STORE_COMPACT_AFTER_MS: on a run that
+        // slow some of the compaction's WAL falls inside the ingest's window (the sum holds).
+        const { rows: early } = await sys.db.query<{ n: string }>("SELECT count(*)::text AS n FROM output_segments WHERE session_id = $1", [d.sessionId]);
+        compaction = await compactAll(sys.db);
+        const walCompacted = await walLsn(sys);
+        wal = { ingest: await walBytes(sys, walBefore, walIngested), compaction: await walBytes(sys, walIngested, walCompacted), bytes: d.bytes, segmentsDuringIngest: Number(early[0]!.n) };
+        ctx.log(`  row 13: WAL ${fmt(wal.ingest / 1e6)} MB ingest + ${fmt(wal.compaction / 1e6)} MB compaction for ${fmt(d.bytes / 1e6)} MB of output`);
+      } else await discardSession(sys, d.sessionId);
     }
     const bareMed = median(bare);
     const durMBs = durable.map((d) => mbPerS(d.bytes, d.ms));
@@ -140,6 +179,9 @@ export async function runThroughput(
     const r = durMed / bareMed;
     const mid = durable[durMBs.indexOf(durMed)]!;
     const perMb = (cpu: number) => fmt((cpu / (mid.bytes / 1e6)) * 1000, 1);
+    const pathMsPerMb = ((mid.cpu.pty + mid.cpu.store + mid.cpu.postgres) / (mid.bytes / 1e6)) * 1000;
+    if (s.id === "1") cpuRatio = { ...cpuRatio, realistic: pathMsPerMb / median(bareCpuMsPerMb), durable: pathMsPerMb, bare: median(bareCpuMsPerMb) };
+    else cpuRatio = { ...cpuRatio, incompressible: pathMsPerMb / median(bareCpuMsPerMb) };
     rows.push({
       id: s.id,
       title: `single-session throughput, durable (acked), ${s.name} corpus`,
@@ -155,5 +197,37 @@ export async function runThroughput(
       data: { bareMBs: bare, bareCpuMsPerMb, durableMBs: durMBs, runs: durable.map(({ sessionId: _id, ...rest }) => rest), bytes: s.corpus.bytes },
     });
   }
-  return { rows, bareRealisticMBs, bareRealisticCpuMsPerMb, historySessionId, historyBytes: corpus.realistic.bytes };
+  rows.push({
+    id: "12",
+    title: "CPU ms per durable MB, all processes of the durable path, realistic corpus",
+    measured: `${fmt(cpuRatio.durable, 1)} ms/MB (pty-service + store-service + PostgreSQL)`,
+    baseline: `${fmt(cpuRatio.bare, 1)} ms/MB bare node-pty reader`,
+    ratio: ratio(cpuRatio.realistic),
+    target: `≤ ${THROUGHPUT.MAX_CPU_VS_BARE}×`,
+    met: cpuRatio.realistic <= THROUGHPUT.MAX_CPU_VS_BARE,
+    notes: [
+      `Row 1's median durable run against the median bare run (process CPU from /proc, user + system). Incompressible corpus (row 2), same measure: ${ratio(cpuRatio.incompressible)}.`,
+    ],
+    data: { ...cpuRatio },
+  });
+  if (!compaction || !wal) throw new Error("the history session was not run");
+  const walPerByte = (wal.ingest + wal.compaction) / wal.bytes;
+  rows.push({
+    id: "13",
+    title: "PostgreSQL WAL bytes per byte of output, realistic corpus, ingest plus compaction",
+    measured: `${fmt((wal.ingest + wal.compaction) / 1e6)} MB of WAL for ${fmt(wal.bytes / 1e6)} MB`,
+    baseline: "—",
+    ratio: fmt(walPerByte, 3),
+    target: `≤ ${THROUGHPUT.MAX_WAL_PER_BYTE}`,
+    met: compaction.compacted ? walPerByte <= THROUGHPUT.MAX_WAL_PER_BYTE : null,
+    notes: [
+      `pg_current_wal_lsn before the first durable run of row 1, after it, and after the store's Compactor packed that session (every durable row counted as cold): ingest ${fmt(wal.ingest / wal.bytes, 3)}, compaction ${fmt(wal.compaction / wal.bytes, 3)} WAL bytes per byte of output. The whole cluster's WAL: nothing else wrote meanwhile but the store's own housekeeping.`,
+      compaction.compacted ? `The Compactor wrote ${compaction.segments} segments in ${fmt(compaction.ms / 1000, 1)} s.` : `${compaction.note}.`,
+      wal.segmentsDuringIngest > 0
+        ? `The store's own compactor had already written ${wal.segmentsDuringIngest} segments of the session during its run (rows older than STORE_COMPACT_AFTER_MS): their WAL counts in the ingest part.`
+        : "The store's own compactor wrote nothing for the session during its run.",
+    ],
+    data: { ...wal, walPerByte, compaction },
+  });
+  return { rows, bareRealisticMBs, bareRealisticCpuMsPerMb, historySessionId, historyBytes: corpus.realistic.bytes, compaction };
 }

@@ -5,6 +5,7 @@
  * (a JavaScript Date holds only milliseconds).
  */
 import type { Queryable } from "../db/pool.js";
+import { byteaField, copyOut, int8Field, intLiteral, timestampFieldMicros, uuidLiteral } from "./copy-binary.js";
 
 export interface ChunkInsert {
   sessionId: string;
@@ -67,23 +68,24 @@ export interface ChunkRow {
 /**
  * One page of a replay: chunks with seq in fromSeq..toSeq in order, at most maxRows of them and
  * about maxBytes of data (always at least one row). octet_length() on a TOASTed value reads its
- * header only, so the byte bound is computed without fetching the data it excludes.
+ * header only, so the byte bound is computed without fetching the data it excludes. Read with
+ * binary COPY: the data arrive as bytes, not hex text (copy-binary.ts).
  */
 export async function readChunkPage(db: Queryable, p: { sessionId: string; fromSeq: number; toSeq: number; maxRows: number; maxBytes: number }): Promise<ChunkRow[]> {
-  const { rows } = await db.query<ChunkRow>(
-    `SELECT seq, byte_offset, (extract(epoch FROM ts) * 1000000)::bigint AS ts_us, data
+  const rows = await copyOut(
+    db,
+    `SELECT seq, byte_offset, ts, data
      FROM (
        SELECT seq, byte_offset, ts, data, sum(octet_length(data)) OVER (ORDER BY seq) - octet_length(data) AS bytes_before
        FROM output_chunks
-       WHERE session_id = $1 AND seq BETWEEN $2 AND $3
+       WHERE session_id = ${uuidLiteral(p.sessionId)} AND seq BETWEEN ${intLiteral(p.fromSeq)} AND ${intLiteral(p.toSeq)}
        ORDER BY seq
-       LIMIT $4
+       LIMIT ${intLiteral(p.maxRows)}
      ) page
-     WHERE bytes_before < $5
+     WHERE bytes_before < ${intLiteral(p.maxBytes)}
      ORDER BY seq`,
-    [p.sessionId, p.fromSeq, p.toSeq, p.maxRows, p.maxBytes],
   );
-  return rows;
+  return rows.map((r) => ({ seq: int8Field(r[0]), byte_offset: int8Field(r[1]), ts_us: timestampFieldMicros(r[2]), data: byteaField(r[3]) }));
 }
 
 /** Byte offset of the chunk `seq`, if it is stored. */

@@ -8,6 +8,7 @@
  */
 import type { Queryable } from "../db/pool.js";
 import type { CodecId } from "../codec.js";
+import { byteaField, copyOut, int8Field, intArrayField, intLiteral, textField, timestampFieldMicros, uuidLiteral } from "./copy-binary.js";
 
 /** A session with durable raw rows that may be ready for compaction (or over its retention cap). */
 export interface CompactionCandidate {
@@ -87,13 +88,14 @@ export async function rawChunkMetas(db: Queryable, p: { sessionId: string; fromS
   return rows.map((r) => ({ seq: Number(r.seq), byte_offset: Number(r.byte_offset), ts_us: Number(r.ts_us), length: Number(r.length) }));
 }
 
-/** The data of raw rows firstSeq..lastSeq in seq order. */
+/** The data of raw rows firstSeq..lastSeq in seq order, read with binary COPY (copy-binary.ts). */
 export async function rawChunkData(db: Queryable, p: { sessionId: string; firstSeq: number; lastSeq: number }): Promise<Array<{ seq: number; data: Buffer }>> {
-  const { rows } = await db.query<{ seq: number; data: Buffer }>(
-    `SELECT seq, data FROM output_chunks WHERE session_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq`,
-    [p.sessionId, p.firstSeq, p.lastSeq],
+  const rows = await copyOut(
+    db,
+    `SELECT seq, data FROM output_chunks
+     WHERE session_id = ${uuidLiteral(p.sessionId)} AND seq BETWEEN ${intLiteral(p.firstSeq)} AND ${intLiteral(p.lastSeq)} ORDER BY seq`,
   );
-  return rows.map((r) => ({ seq: Number(r.seq), data: r.data }));
+  return rows.map((r) => ({ seq: int8Field(r[0]), data: byteaField(r[1]) }));
 }
 
 /** Deletes raw rows firstSeq..lastSeq; returns how many were deleted. */
@@ -140,27 +142,29 @@ export interface SegmentRow {
 
 /**
  * The segment holding chunk `seq`, if any: one index probe for the last segment starting at or
- * before it; its data is read only if it covers `seq`.
+ * before it; its data is read only if it covers `seq`. Read with binary COPY (copy-binary.ts).
  */
 export async function segmentContaining(db: Queryable, sessionId: string, seq: number): Promise<SegmentRow | undefined> {
-  const { rows } = await db.query<Omit<SegmentRow, "ts_deltas_us"> & { ts_deltas_us: string[] }>(
-    `SELECT first_seq, last_seq, first_offset, byte_length, codec, data, chunk_lengths, ts_deltas_us,
-            (extract(epoch FROM first_ts) * 1000000)::bigint AS first_ts_us
+  const id = uuidLiteral(sessionId);
+  const rows = await copyOut(
+    db,
+    `SELECT first_seq, last_seq, first_offset, byte_length, codec, data, chunk_lengths, ts_deltas_us, first_ts
      FROM output_segments
-     WHERE session_id = $1 AND last_seq >= $2
-       AND first_seq = (SELECT max(first_seq) FROM output_segments WHERE session_id = $1 AND first_seq <= $2)`,
-    [sessionId, seq],
+     WHERE session_id = ${id} AND last_seq >= ${intLiteral(seq)}
+       AND first_seq = (SELECT max(first_seq) FROM output_segments WHERE session_id = ${id} AND first_seq <= ${intLiteral(seq)})`,
   );
-  const row = rows[0];
-  if (!row || Number(row.last_seq) < seq) return undefined;
+  const r = rows[0];
+  if (!r) return undefined;
   return {
-    ...row,
-    first_seq: Number(row.first_seq),
-    last_seq: Number(row.last_seq),
-    first_offset: Number(row.first_offset),
-    byte_length: Number(row.byte_length),
-    first_ts_us: Number(row.first_ts_us),
-    ts_deltas_us: row.ts_deltas_us.map(Number),
+    first_seq: int8Field(r[0]),
+    last_seq: int8Field(r[1]),
+    first_offset: int8Field(r[2]),
+    byte_length: int8Field(r[3]),
+    codec: textField(r[4]),
+    data: byteaField(r[5]),
+    chunk_lengths: intArrayField(r[6]),
+    ts_deltas_us: intArrayField(r[7]),
+    first_ts_us: timestampFieldMicros(r[8]),
   };
 }
 
