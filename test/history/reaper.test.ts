@@ -221,7 +221,7 @@ describe("Reaper against a scripted pty-service", () => {
     const port = await new Promise<number>((resolve, reject) => server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
     const node = `127.0.0.1:${port}`;
     const graceMs = 600;
-    const opts = { pool: fx.pool, log, intervalMs: 100, graceMs, minAgeMs: 0, checkTimeoutMs: 2_000 };
+    const opts = { pool: fx.pool, log, intervalMs: 100, graceMs, minAgeMs: 0, checkTimeoutMs: 2_000, recheckMs: 60_000 };
     const a = new Reaper({ ...opts, holderId: "replica-a" });
     const b = new Reaper({ ...opts, holderId: "replica-b" });
     try {
