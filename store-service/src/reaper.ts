@@ -219,6 +219,9 @@ export class Reaper {
     } catch (err) {
       signal.throwIfAborted();
       this.stats.nodeCheckFailures++;
+      // A fresh channel at the next check: grpc-js would otherwise fail calls at once during its
+      // reconnect backoff (up to minutes), and a node that came back would be seen that late.
+      this.dropClient(node);
       const message = err instanceof Error ? err.message : String(err);
       const failingMs = await sql.nodeUnreachable(pool, {
         node,
@@ -304,6 +307,11 @@ export class Reaper {
       this.clients.set(node, c);
     }
     return c;
+  }
+
+  private dropClient(node: string): void {
+    this.clients.get(node)?.close();
+    this.clients.delete(node);
   }
 
   /** Closes the clients of nodes that no longer host any session the store believes alive. */
