@@ -24,8 +24,9 @@
  * Timing: passes start one interval apart (periodic.ts) and a check takes at most
  * STORE_REAPER_CHECK_TIMEOUT_MS, which configuration keeps below the interval; so checks of an
  * unreachable node come one interval apart and its sessions are lost within grace + one interval
- * of its first failed check. Nodes with alive sessions are checked before those with lost ones
- * only, so re-checks of a dead node never delay them.
+ * of its first failed check. Nodes with alive sessions are checked first; re-checks of nodes
+ * with only lost sessions take the remaining concurrency, each bounded by the check deadline
+ * and by STORE_REAPER_RECHECK_MS in all.
  *
  * Several replicas: only the holder of the "reaper" lease (store_leases) runs a pass, so nodes
  * are not checked by every replica (no thundering herd). The lease's token grows at every change
