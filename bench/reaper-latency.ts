@@ -51,6 +51,8 @@ export async function runReaperLatency(o: ReaperLatencyOptions, say: (line: stri
     STORE_REAPER_INTERVAL_MS: String(o.intervalMs),
     STORE_REAPER_GRACE_MS: String(o.graceMs),
     STORE_REAPER_MIN_AGE_MS: "0",
+    // Configuration requires a check deadline below the interval.
+    STORE_REAPER_CHECK_TIMEOUT_MS: String(Math.min(STORE_DEFAULTS.REAPER_CHECK_TIMEOUT_MS, Math.floor(o.intervalMs / 2))),
   };
   const log = createLogger("store-service", "error");
   const stores = await Promise.all(Array.from({ length: o.replicas }, () => startStoreService({ config: loadStoreConfig(env), log })));

@@ -26,6 +26,8 @@ function session(over: Partial<StoreApi.Session__Output> = {}): StoreApi.Session
     durableBytes: 1536,
     finalSeq: 0,
     firstKeptSeq: 1,
+    lastUnreachable: null,
+    unreachableCount: 0,
     ...over,
   };
 }

@@ -141,6 +141,8 @@ export interface ReaperObservation {
   checked: number;
   /** Sessions marked lost by this pass. */
   lost: number;
+  /** Lost sessions this pass found running again (their pty-service answers after being unreachable). */
+  recovered: number;
   /** pty-services that could not be reached (their sessions are unknown, not lost, until the grace period ends). */
   unreachableNodes: number;
   seconds: number;
@@ -149,6 +151,8 @@ export interface ReaperObservation {
 export interface StoreSources {
   /** Sessions by state (lower-case state names), e.g. from a GROUP BY over the sessions table. */
   sessionsByState?: () => Promise<Record<string, number>>;
+  /** Unreachable intervals recorded, by outcome (open, recovered, ended, gone). */
+  unreachableIntervals?: () => Promise<Record<string, number>>;
   /** Output bytes read from streams and not yet committed (queued + in flight). */
   pendingBytes?: () => number;
   /** AppendOutput streams open. */
@@ -169,6 +173,7 @@ export class StoreMetrics extends ServiceMetrics {
   private readonly retentionBytes: Counter;
   private readonly reaperChecked: Counter;
   private readonly reaperLost: Counter;
+  private readonly reaperRecovered: Counter;
   private readonly reaperUnreachable: Gauge;
   private readonly reaperSeconds: Histogram;
 
@@ -188,13 +193,22 @@ export class StoreMetrics extends ServiceMetrics {
     this.retentionBytes = new Counter({ name: "ptykeep_store_retention_trimmed_bytes_total", help: "Raw output bytes removed by retention.", registers: r });
     this.reaperChecked = new Counter({ name: "ptykeep_store_reaper_checked_sessions_total", help: "Sessions the reaper asked their pty-service about.", registers: r });
     this.reaperLost = new Counter({ name: "ptykeep_store_reaper_lost_sessions_total", help: "Sessions the reaper marked lost.", registers: r });
+    this.reaperRecovered = new Counter({ name: "ptykeep_store_reaper_recovered_sessions_total", help: "Lost sessions the reaper found running again once their pty-service answered.", registers: r });
     this.reaperUnreachable = new Gauge({ name: "ptykeep_store_reaper_unreachable_nodes", help: "pty-services the last reaper pass could not reach.", registers: r });
     this.reaperSeconds = new Histogram({ name: "ptykeep_store_reaper_pass_seconds", help: "Duration of reaper passes.", buckets: METRIC_BUCKETS.PASS_SECONDS, registers: r });
   }
 
   /** Wires the values read at scrape time (call once, from the service's start-up). */
   setSources(sources: StoreSources): void {
-    const { sessionsByState, pendingBytes, openStreams } = sources;
+    const { sessionsByState, unreachableIntervals, pendingBytes, openStreams } = sources;
+    if (unreachableIntervals) {
+      this.sourcedGauge<"outcome">({
+        name: "ptykeep_store_unreachable_intervals",
+        help: "Times a session's pty-service was unreachable long enough to declare it lost, by outcome (open: still lost; recovered: running again; ended; gone).",
+        labelNames: ["outcome"],
+        read: async () => Object.entries(await unreachableIntervals()).map(([outcome, value]) => ({ labels: { outcome }, value })),
+      });
+    }
     if (sessionsByState) {
       this.sourcedGauge<"state">({
         name: "ptykeep_store_sessions",
@@ -234,6 +248,7 @@ export class StoreMetrics extends ServiceMetrics {
   reaped(r: ReaperObservation): void {
     this.reaperChecked.inc(r.checked);
     this.reaperLost.inc(r.lost);
+    this.reaperRecovered.inc(r.recovered);
     this.reaperUnreachable.set(r.unreachableNodes);
     this.reaperSeconds.observe(r.seconds);
   }

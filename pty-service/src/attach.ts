@@ -10,6 +10,14 @@
  *
  * A viewer never slows the program: its live queue is bounded, and a viewer that falls further
  * behind is ended with RESOURCE_EXHAUSTED naming the seq to resume from.
+ *
+ * Unreachable intervals (the store could not reach this node for long enough to declare the
+ * session lost) are the store's alone. They come with its replay, and for the part served from
+ * memory they are asked of the store (GetSession, and the history of that part only if the
+ * session had more than one), then sent after their chunk like resizes. The ask is bounded by
+ * INTERVALS_LOOKUP_MS and skipped on failure: Attach does not depend on the store when memory
+ * holds what the viewer wants. A viewer attached while an interval is recorded sees it when it
+ * attaches again.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import * as grpc from "@grpc/grpc-js";
@@ -21,6 +29,8 @@ import type { OutputChunk } from "./store-link.js";
 
 /** Bytes a queued non-output event is counted as in a viewer's budget. */
 const EVENT_OVERHEAD_BYTES = 64;
+/** Deadline of the store lookup of unreachable intervals: a healthy store answers in milliseconds. */
+const INTERVALS_LOOKUP_MS = 1_000;
 
 export interface AttachDeps {
   registry: SessionRegistry;
@@ -120,6 +130,10 @@ class Emitter {
     return this.send({ resize });
   }
 
+  unreachable(interval: StoreApi.UnreachableInterval__Output): Promise<void> {
+    return this.send({ unreachable: interval });
+  }
+
   exit(end: SessionEnd): Promise<void> {
     return this.send({ exit: Actor.exitMessage(end) });
   }
@@ -171,7 +185,12 @@ async function serve(req: PtyApi.AttachRequest__Output, ctx: CallContext, deps: 
     return { rows: size.rows, cols: size.cols };
   };
 
-  if (from === 0 || from < snap.firstSeq) {
+  const fromStore = from === 0 || from < snap.firstSeq;
+  // Intervals after chunks served from memory (and before any output, when memory starts the stream).
+  const intervals = unreachableIn(deps, actor.id, fromStore ? snap.firstSeq : Math.max(from, 1), snap.lastSeq, !fromStore && from <= 1, ctx.signal);
+  // Awaited below unless the replay fails first; it only rejects when the call is aborted.
+  intervals.catch(() => {});
+  if (fromStore) {
     // Older than memory: the store has it (everything before the first held seq is durable).
     await replayStoreRange(emit, deps, actor.id, from, snap, sizeAt, resizesAfter);
   } else {
@@ -179,12 +198,16 @@ async function serve(req: PtyApi.AttachRequest__Output, ctx: CallContext, deps: 
     await emit.start({ fromSeq: from, truncated: false, ...sizeAt(from), offset });
     // Resizes at from-1 or earlier are in the start size; later ones follow their chunk.
   }
+  const unreachable = await intervals;
+  const intervalsAfter = (seq: number) => unreachable.filter((u) => u.atSeq === seq);
+  if (!fromStore && from <= 1) for (const u of intervalsAfter(0)) await emit.unreachable(u);
 
   // Memory, from wherever the replay reached.
   for (const chunk of snap.chunks) {
     if (chunk.seq < emit.next) continue;
     await emit.output(chunk);
     for (const r of resizesAfter(chunk.seq)) await emit.resize(r);
+    for (const u of intervalsAfter(chunk.seq)) await emit.unreachable(u);
   }
   // Resizes after the last chunk (or before any output) that happened before the snapshot.
   for (const r of snap.resizes) if (r.atSeq >= emit.next - 1 && r.atSeq >= emit.startSeq) await emit.resize(r);
@@ -239,6 +262,8 @@ async function replayStoreRange(
         for (const r of resizesAfter(c.seq)) await emit.resize(r);
       } else if (msg.resize) {
         if (msg.resize.atSeq < snap.resizeFloor) await emit.storeResize(msg.resize);
+      } else if (msg.unreachable) {
+        await emit.unreachable(msg.unreachable);
       } else if (msg.end) {
         reached = Math.max(reached, msg.end.lastSeq);
       }
@@ -267,6 +292,7 @@ async function replayFromStore(req: PtyApi.AttachRequest__Output, call: AttachCa
       if (msg.start) await writeMessage(call, { start: msg.start }, ctx.signal);
       else if (msg.output) await writeMessage(call, { output: msg.output }, ctx.signal);
       else if (msg.resize) await writeMessage(call, { resize: msg.resize }, ctx.signal);
+      else if (msg.unreachable) await writeMessage(call, { unreachable: msg.unreachable }, ctx.signal);
       else if (msg.exit) await writeMessage(call, { exit: msg.exit }, ctx.signal);
       else if (msg.end) end = msg.end;
     }
@@ -287,6 +313,36 @@ async function replayFromStore(req: PtyApi.AttachRequest__Output, call: AttachCa
 
 /** Store answers about a replay request that are the caller's to act on, passed through unchanged. */
 const STORE_VERDICTS = new Set<number>([Code.NOT_FOUND, Code.OUT_OF_RANGE, Code.INVALID_ARGUMENT]);
+/**
+ * The store's unreachable intervals of a hosted session after chunks fromSeq..toSeq (and at 0,
+ * before any output, with atStart), in order. Usually one GetSession: most sessions never had
+ * one, and the latest is the only one when it is the first. Empty when the store cannot say.
+ */
+async function unreachableIn(deps: AttachDeps, sessionId: string, fromSeq: number, toSeq: number, atStart: boolean, signal: AbortSignal): Promise<StoreApi.UnreachableInterval__Output[]> {
+  if (toSeq < fromSeq && !atStart) return [];
+  const lookup = AbortSignal.any([signal, AbortSignal.timeout(INTERVALS_LOOKUP_MS)]);
+  const inRange = (u: StoreApi.UnreachableInterval__Output) => (u.atSeq >= fromSeq && u.atSeq <= toSeq) || (atStart && u.atSeq === 0);
+  try {
+    const res = await unaryCall<StoreApi.GetSessionRequest, StoreApi.GetSessionResponse__Output>(deps.store, deps.store.getSession as never, { sessionId }, { deadlineMs: INTERVALS_LOOKUP_MS, signal: lookup });
+    const last = res.session?.lastUnreachable;
+    if (!last || (last.atSeq < fromSeq && !(atStart && last.atSeq === 0))) return [];
+    if (res.session!.unreachableCount <= 1) return inRange(last) ? [last] : [];
+    const found: StoreApi.UnreachableInterval__Output[] = [];
+    const history = deps.store.readHistory({ sessionId, fromSeq: atStart ? 0 : fromSeq, toSeq }, { deadline: Date.now() + INTERVALS_LOOKUP_MS });
+    const cancel = () => history.cancel();
+    lookup.addEventListener("abort", cancel, { once: true });
+    try {
+      for await (const msg of history as AsyncIterable<StoreApi.ReadHistoryResponse__Output>) if (msg.unreachable && inRange(msg.unreachable)) found.push(msg.unreachable);
+    } finally {
+      lookup.removeEventListener("abort", cancel);
+    }
+    return found;
+  } catch (err) {
+    if (signal.aborted) throw err;
+    deps.log.debug({ sessionId, err }, "unreachable intervals not available from the store; attach goes on without them");
+    return [];
+  }
+}
 
 /** Tries of one replay from the store in a row without progress, and the wait before the first retry. */
 const REPLAY_RETRIES = 5;

@@ -18,6 +18,9 @@
  *   is dropped and nothing acknowledged. A batch that fails for another reason is retried one
  *   session at a time, and only a session that still fails alone is refused (INTERNAL).
  *
+ * - New output for a session the reaper declared lost proves it alive: the same transaction
+ *   makes it running again and closes its unreachable interval (sql/unreachable.ts).
+ *
  * Each stream attaches as a ChunkSink and pushes through the WriterLink it gets back.
  */
 import type pg from "pg";
@@ -26,6 +29,7 @@ import { withTransaction } from "./db/pool.js";
 import { insertChunks, storedChunksAfter, type ChunkInsert } from "./sql/chunks.js";
 import { copyChunks } from "./sql/copy-binary.js";
 import { lockForWrite, updateWatermarks, type WatermarkUpdate, type WriteState } from "./sql/sessions.js";
+import { setRecovered } from "./sql/unreachable.js";
 
 /** Tuning that is not configuration, each with its reason. */
 export const WRITER_TUNING = Object.freeze({
@@ -328,6 +332,8 @@ export class BatchWriter {
         outcomes.get(w.sessionId)!.durableSeq = w.durableSeq;
       }
       await updateWatermarks(db, watermarks);
+      const revived = await setRecovered(db, watermarks.filter((w) => states.get(w.sessionId)?.state === "lost").map((w) => w.sessionId));
+      for (const r of revived) this.opts.log.info({ sessionId: r.session_id, unreachableMs: r.unreachable_ms }, "session running again: its output arrives after it was declared lost");
       return outcomes;
     });
   }

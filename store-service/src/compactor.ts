@@ -13,8 +13,8 @@
  * sees each chunk either as a row or inside a segment, and a process killed anywhere leaves either
  * the whole move or none of it; the next pass carries on from the lowest raw row.
  *
- * A running session's last, partial segment waits until it is full, or until all its durable
- * output is cold (the session went quiet); an ended session's is written at once.
+ * A running (or lost) session's last, partial segment waits until it is full, or until all its
+ * durable output is cold (the session went quiet); an exited or killed session's is written at once.
  *
  * Several replicas: each session is worked on under a session-level advisory lock taken with
  * pg_try_advisory_lock, so two compactors never pack the same range (the other one skips the
@@ -213,7 +213,9 @@ export class Compactor {
     if (!row) return 0;
     // Numbers even on a pool that returns bigint as strings (a caller's plain pg.Pool).
     const session = { state: row.state, durable_seq: Number(row.durable_seq), durable_bytes: Number(row.durable_bytes), first_kept_offset: Number(row.first_kept_offset) };
-    const ended = session.state === "exited" || session.state === "killed" || session.state === "lost";
+    // A lost session is not ended here: the verdict can be revised (reaper.ts), and a session cut
+    // off from the reaper may still be writing. Its output is packed once cold, like a quiet one's.
+    const ended = session.state === "exited" || session.state === "killed";
     const overCap = session.durable_bytes - session.first_kept_offset > capBytes;
     const coldBeforeUs = (this.now() - this.opts.compactAfterMs) * 1000;
     let from = candidate.first_raw_seq;

@@ -53,6 +53,7 @@ describe("loadStoreConfig", () => {
       STORE_REAPER_GRACE_MS: "1000",
       STORE_REAPER_MIN_AGE_MS: "0",
       STORE_REAPER_CHECK_TIMEOUT_MS: "100",
+      STORE_REAPER_RECHECK_MS: "5000",
     });
     expect(c).toMatchObject({
       compactor: false,
@@ -65,6 +66,7 @@ describe("loadStoreConfig", () => {
       reaperGraceMs: 1000,
       reaperMinAgeMs: 0,
       reaperCheckTimeoutMs: 100,
+      reaperRecheckMs: 5000,
     });
     expect(() => loadStoreConfig({ DATABASE_URL: URL, STORE_REAPER: "maybe" })).toThrow(/STORE_REAPER/);
   });
@@ -76,6 +78,10 @@ describe("loadStoreConfig", () => {
     [{ DATABASE_URL: URL, STORE_FLUSH_MS: "soon" }, /STORE_FLUSH_MS="soon" is not an integer/],
     [{ DATABASE_URL: URL, STORE_POOL_SIZE: "1" }, /STORE_POOL_SIZE=1 is out of range/],
     [{ DATABASE_URL: URL, STORE_FLUSH_BYTES: "2097152", STORE_MAX_PENDING_BYTES: "1048576" }, /STORE_MAX_PENDING_BYTES=1048576 must be at least STORE_FLUSH_BYTES/],
+    // A check outlasting the interval would stretch the time between checks past the promise.
+    [{ DATABASE_URL: URL, STORE_REAPER_INTERVAL_MS: "3000", STORE_REAPER_CHECK_TIMEOUT_MS: "10000" }, /STORE_REAPER_CHECK_TIMEOUT_MS=10000 must be below STORE_REAPER_INTERVAL_MS=3000/],
+    [{ DATABASE_URL: URL, STORE_REAPER_CHECK_TIMEOUT_MS: "10000" }, /STORE_REAPER_CHECK_TIMEOUT_MS=10000 must be below STORE_REAPER_INTERVAL_MS=10000/],
+    [{ DATABASE_URL: URL, STORE_REAPER_RECHECK_MS: "-1" }, /STORE_REAPER_RECHECK_MS/],
   ];
   for (const [env, message] of bad) {
     it(`refuses ${JSON.stringify(env)}`, () => {

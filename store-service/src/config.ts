@@ -64,8 +64,19 @@ export interface StoreConfig {
   reaperGraceMs: number;
   /** STORE_REAPER_MIN_AGE_MS: sessions younger than this are not checked (still being set up). */
   reaperMinAgeMs: number;
-  /** STORE_REAPER_CHECK_TIMEOUT_MS: deadline of one CheckLiveness call. */
+  /**
+   * STORE_REAPER_CHECK_TIMEOUT_MS: deadline of one CheckLiveness call. Must be below
+   * STORE_REAPER_INTERVAL_MS: checks of an unreachable node then come one interval apart, which
+   * is what keeps "lost within grace + one interval of the first failed check" true.
+   */
   reaperCheckTimeoutMs: number;
+  /**
+   * STORE_REAPER_RECHECK_MS: a session lost because its pty-service could not be reached is
+   * asked about again at every pass for this long after it was lost, and comes back to running
+   * if the pty-service answers that it runs. After that, a dead node is no longer called; output
+   * arriving from the session (or its end record) still brings it back. 0: no re-checks.
+   */
+  reaperRecheckMs: number;
   /**
    * STORE_TLS_CERT / STORE_TLS_KEY (server certificate), STORE_TLS_CA (require client
    * certificates signed by it), STORE_TOKENS / STORE_TOKENS_FILE (bearer tokens with a role),
@@ -123,6 +134,11 @@ export const STORE_DEFAULTS = Object.freeze({
   REAPER_MIN_AGE_MS: 10_000,
   /** A healthy pty-service answers in milliseconds; a stalled one must not hold the pass. */
   REAPER_CHECK_TIMEOUT_MS: 5_000,
+  /**
+   * An hour of re-checks (360 calls at the default interval) covers a network partition, a
+   * paused VM or a long maintenance; a node silent for longer is treated as dead.
+   */
+  REAPER_RECHECK_MS: 3_600_000,
 });
 
 const D = STORE_DEFAULTS;
@@ -137,6 +153,13 @@ export function loadStoreConfig(env: NodeJS.ProcessEnv = process.env): StoreConf
     throw new ConfigError(`STORE_MAX_PENDING_BYTES=${maxPendingBytes} must be at least STORE_FLUSH_BYTES=${flushBytes}`);
   }
   const listen = envListenAddress(env, "STORE_LISTEN", D.LISTEN);
+  const reaperIntervalMs = envInt(env, "STORE_REAPER_INTERVAL_MS", D.REAPER_INTERVAL_MS, { min: 10, max: 86_400_000 });
+  const reaperCheckTimeoutMs = envInt(env, "STORE_REAPER_CHECK_TIMEOUT_MS", D.REAPER_CHECK_TIMEOUT_MS, { min: 10, max: 600_000 });
+  if (reaperCheckTimeoutMs >= reaperIntervalMs) {
+    throw new ConfigError(
+      `STORE_REAPER_CHECK_TIMEOUT_MS=${reaperCheckTimeoutMs} must be below STORE_REAPER_INTERVAL_MS=${reaperIntervalMs}: a check that can outlast the interval stretches the time between checks of an unreachable node, and its sessions would be lost later than grace + one interval`,
+    );
+  }
   return Object.freeze({
     listen,
     databaseUrl,
@@ -160,9 +183,10 @@ export function loadStoreConfig(env: NodeJS.ProcessEnv = process.env): StoreConf
     retentionBytes: envInt(env, "STORE_RETENTION_BYTES", D.RETENTION_BYTES, { min: 0, max: Number.MAX_SAFE_INTEGER }),
     retentionMaxAgeMs: envInt(env, "STORE_RETENTION_MAX_AGE_MS", D.RETENTION_MAX_AGE_MS, { min: 0, max: Number.MAX_SAFE_INTEGER }),
     reaper: envBool(env, "STORE_REAPER", D.REAPER),
-    reaperIntervalMs: envInt(env, "STORE_REAPER_INTERVAL_MS", D.REAPER_INTERVAL_MS, { min: 10, max: 86_400_000 }),
+    reaperIntervalMs,
     reaperGraceMs: envInt(env, "STORE_REAPER_GRACE_MS", D.REAPER_GRACE_MS, { min: 0, max: 30 * 86_400_000 }),
     reaperMinAgeMs: envInt(env, "STORE_REAPER_MIN_AGE_MS", D.REAPER_MIN_AGE_MS, { min: 0, max: 86_400_000 }),
-    reaperCheckTimeoutMs: envInt(env, "STORE_REAPER_CHECK_TIMEOUT_MS", D.REAPER_CHECK_TIMEOUT_MS, { min: 10, max: 600_000 }),
+    reaperCheckTimeoutMs,
+    reaperRecheckMs: envInt(env, "STORE_REAPER_RECHECK_MS", D.REAPER_RECHECK_MS, { min: 0, max: 30 * 86_400_000 }),
   });
 }

@@ -1,7 +1,8 @@
 /**
  * ReadHistory: replays one session's stored history in seq order.
  *
- * The replay is `start`, then output chunks with the resizes that followed each of them, then
+ * The replay is `start`, then output chunks with the resizes and unreachable intervals (times
+ * the session's pty-service could not be reached, sql/unreachable.ts) that followed each of them, then
  * `exit` once an ended session's last chunk has been sent, then `end` saying why it stopped and
  * where to continue. It never skips a missing chunk: it stops before it with reason GAP.
  *
@@ -14,11 +15,12 @@ import type pg from "pg";
 import { Code, ServiceError, invalidArgument, sessionEndReason, type StoreApi } from "@ptykeep/proto";
 import { decompress, isCodecId, CorruptSegmentError } from "./codec.js";
 import { segmentContaining, type SegmentRow } from "./sql/segments.js";
-import { ENDED_STATES, microsToTimestamp, stateToProto } from "./mapping.js";
+import { ENDED_STATES, microsToTimestamp, stateToProto, unreachableToProto } from "./mapping.js";
 import { readChunkPage, type ChunkRow } from "./sql/chunks.js";
 import { getOrThrow } from "./sessions.js";
 import { getSession, type SessionRow } from "./sql/sessions.js";
 import { sizeBefore, sizeEventsBetween } from "./sql/size-events.js";
+import { intervalsBetween } from "./sql/unreachable.js";
 
 export const HISTORY_TUNING = Object.freeze({
   /** Rows per page: enough to amortise a round trip over small chunks. */
@@ -117,6 +119,11 @@ export async function replayHistory(opts: ReplayOptions): Promise<void> {
   let rows = await page(start);
   const offset = rows[0]?.seq === start ? rows[0].byte_offset : knownOffset(session, start);
   await opts.send({ start: { fromSeq: start, truncated: opts.fromSeq !== 0 && opts.fromSeq < firstKept, rows: size.rows, cols: size.cols, offset } });
+  // Intervals before any output (at_seq 0) belong right after the start of a whole replay; like
+  // resizes, an event after chunk N is part of a replay only if chunk N is.
+  if (start === 1 && session.unreachable_count > 0) {
+    for (const u of await intervalsBetween(pool, sessionId, 0, 0)) await opts.send({ unreachable: unreachableToProto(u) });
+  }
 
   let next = start;
   let nextOffset = offset;
@@ -136,7 +143,9 @@ export async function replayHistory(opts: ReplayOptions): Promise<void> {
       if (rows.length === 0) break;
     }
     const resizes = await sizeEventsBetween(pool, sessionId, rows[0]!.seq, rows[rows.length - 1]!.seq);
+    const unreachable = await intervalsBetween(pool, sessionId, rows[0]!.seq, rows[rows.length - 1]!.seq);
     let r = 0;
+    let u = 0;
     for (const row of rows) {
       if (row.seq !== next) {
         reason = "HISTORY_END_REASON_GAP";
@@ -150,6 +159,8 @@ export async function replayHistory(opts: ReplayOptions): Promise<void> {
         const e = resizes[r]!;
         await opts.send({ resize: { rows: e.rows, cols: e.cols, atSeq: e.at_seq, ts: microsToTimestamp(e.ts.getTime() * 1000) } });
       }
+      while (u < unreachable.length && unreachable[u]!.at_seq < row.seq) u++;
+      for (; u < unreachable.length && unreachable[u]!.at_seq === row.seq; u++) await opts.send({ unreachable: unreachableToProto(unreachable[u]!) });
     }
     if (reason === undefined) rows = await page(next);
   }

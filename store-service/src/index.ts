@@ -18,6 +18,7 @@ import { migrate } from "./db/migrate.js";
 import { storeHandlers, type AppendStream } from "./service.js";
 import { Compactor } from "./compactor.js";
 import { Reaper } from "./reaper.js";
+import { countIntervalsByOutcome } from "./sql/unreachable.js";
 import { runPeriodically, type PeriodicJob } from "./periodic.js";
 import { watchDatabaseHealth } from "./db-health.js";
 import type { StoreConfig } from "./config.js";
@@ -88,6 +89,7 @@ export async function startStoreService(opts: { config: StoreConfig; log?: Logge
         graceMs: config.reaperGraceMs,
         minAgeMs: config.reaperMinAgeMs,
         checkTimeoutMs: config.reaperCheckTimeoutMs,
+        recheckMs: config.reaperRecheckMs,
       })
     : undefined;
   if (reaper) {
@@ -118,7 +120,12 @@ export async function startStoreService(opts: { config: StoreConfig; log?: Logge
   jobs.push(watchDatabaseHealth({ pool, health: server.health, serviceNames: ["", STORE_SERVICE_NAME], intervalMs: config.healthProbeMs, log }));
   log.info({ address }, "store-service listening");
   logListenSecurity(log, { listen: config.listen, security: config.security });
-  metrics.setSources({ sessionsByState: () => countSessionsByState(pool), pendingBytes: () => writer.waitingBytes, openStreams: () => streams.size });
+  metrics.setSources({
+    sessionsByState: () => countSessionsByState(pool),
+    unreachableIntervals: () => countIntervalsByOutcome(pool),
+    pendingBytes: () => writer.waitingBytes,
+    openStreams: () => streams.size,
+  });
   let metricsServer: MetricsServer | undefined;
   if (config.metricsListen) {
     try {

@@ -1,6 +1,7 @@
 /** Conversions between database rows and contract messages (states, sessions, timestamps). */
 import { dateToTimestamp, type StoreApi } from "@ptykeep/proto";
 import type { SessionRow, SessionStateName } from "./sql/sessions.js";
+import type { UnreachableRow } from "./sql/unreachable.js";
 
 type ProtoState = StoreApi.SessionState__Output;
 
@@ -25,7 +26,28 @@ export function stateFromProto(state: string): SessionStateName | undefined {
 
 export const ENDED_STATES: ReadonlySet<SessionStateName> = new Set(["exited", "killed", "lost"]);
 
-export function sessionToProto(row: SessionRow): StoreApi.Session {
+/** The contract's outcome of an interval (UNSPECIFIED: still open). */
+const OUTCOME_TO_PROTO = {
+  recovered: "UNREACHABLE_OUTCOME_RECOVERED",
+  ended: "UNREACHABLE_OUTCOME_ENDED",
+  gone: "UNREACHABLE_OUTCOME_GONE",
+} as const;
+
+export function unreachableToProto(u: UnreachableRow): StoreApi.UnreachableInterval {
+  return {
+    ptyNode: u.pty_node,
+    since: dateToTimestamp(u.since),
+    lostAt: dateToTimestamp(u.lost_at),
+    endedAt: dateToTimestamp(u.ended_at),
+    atSeq: u.at_seq,
+    reason: u.reason,
+    outcome: u.outcome ? OUTCOME_TO_PROTO[u.outcome] : "UNREACHABLE_OUTCOME_UNSPECIFIED",
+    recheckUntil: dateToTimestamp(u.recheck_until),
+  };
+}
+
+/** A session's record; `unreachable` is its latest unreachable interval, if it had one. */
+export function sessionToProto(row: SessionRow, unreachable?: UnreachableRow): StoreApi.Session {
   return {
     sessionId: row.session_id,
     command: row.command,
@@ -48,6 +70,8 @@ export function sessionToProto(row: SessionRow): StoreApi.Session {
     durableBytes: row.durable_bytes,
     finalSeq: row.final_seq ?? 0,
     firstKeptSeq: row.first_kept_seq,
+    ...(unreachable ? { lastUnreachable: unreachableToProto(unreachable) } : {}),
+    unreachableCount: row.unreachable_count,
   };
 }
 

@@ -53,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
     graceMs: config.reaperGraceMs,
     minAgeMs: config.reaperMinAgeMs,
     checkTimeoutMs: config.reaperCheckTimeoutMs,
+    recheckMs: config.reaperRecheckMs,
   });
   try {
     await migrate(pool, log);

@@ -1,6 +1,6 @@
 /**
  * Reaper: finds sessions the store believes alive whose pty-service no longer runs them, and
- * marks them `lost`.
+ * marks them `lost`; and revises that verdict when such a pty-service answers again.
  *
  * A pass takes the sessions in starting/running older than STORE_REAPER_MIN_AGE_MS (a session
  * is legitimately "starting" for a moment before its pty-service confirms it), groups them by
@@ -10,19 +10,37 @@
  *   period (the pty-service may still be sending that record, and a late record wins anyway);
  * - the node cannot be reached → it is *unknown*, not dead: the first failure time is kept in
  *   pty_nodes, and its sessions are lost only after STORE_REAPER_GRACE_MS of failed checks.
+ *   Such a verdict opens an unreachable interval (sql/unreachable.ts) at the session's output
+ *   position, unless the session's output arrived within the grace (then it is not silent).
+ *
+ * Lost is a verdict that can be revised. A session lost because its node could not be reached
+ * is asked about again, with the alive sessions of the same pass, for STORE_REAPER_RECHECK_MS
+ * after it was lost (a partition or a stopped process heals within that, or it is a dead node,
+ * which must not be called for ever): RUNNING → running again, its interval closed as
+ * recovered; UNKNOWN or EXITED → it stays lost with what the node said, interval closed as
+ * gone. Output arriving from a lost session revives it as well (batch-writer.ts), as does its
+ * end record (sessions.ts), at any time.
+ *
+ * Timing: passes start one interval apart (periodic.ts) and a check takes at most
+ * STORE_REAPER_CHECK_TIMEOUT_MS, which configuration keeps below the interval; so checks of an
+ * unreachable node come one interval apart and its sessions are lost within grace + one interval
+ * of its first failed check. Nodes with alive sessions are checked first; re-checks of nodes
+ * with only lost sessions take the remaining concurrency, each bounded by the check deadline
+ * and by STORE_REAPER_RECHECK_MS in all.
  *
  * Several replicas: only the holder of the "reaper" lease (store_leases) runs a pass, so nodes
  * are not checked by every replica (no thundering herd). The lease's token grows at every change
  * of holder and each transition checks it, share-locking the lease row, in its own transaction:
  * a holder that lost the lease mid-pass changes nothing. The transition itself only applies to
- * rows still starting/running under their row lock, so a session becomes lost once, and every
- * transition is logged in reaper_log.
+ * rows still in the state it starts from under their row lock, so a session becomes lost once,
+ * and every transition to lost is logged in reaper_log.
  */
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
-import { call, createPtyClient, validate, type ClientOptions, type Logger, type PtyApi, type PtyServiceClient, type StoreMetrics } from "@ptykeep/proto";
+import { call, Code, createPtyClient, validate, type ClientOptions, type Logger, type PtyApi, type PtyServiceClient, type StoreMetrics } from "@ptykeep/proto";
 import { withTransaction } from "./db/pool.js";
 import * as sql from "./sql/reaper.js";
+import * as intervals from "./sql/unreachable.js";
 
 /** Tuning that is not configuration, each with its reason. */
 export const REAPER_TUNING = Object.freeze({
@@ -53,6 +71,8 @@ export interface ReaperOptions {
   graceMs: number;
   minAgeMs: number;
   checkTimeoutMs: number;
+  /** How long after being lost as unreachable a session's node is asked about it again (STORE_REAPER_RECHECK_MS). */
+  recheckMs: number;
   /** Credentials for calling pty-services (TLS, token). */
   ptyClient?: ClientOptions;
   /** Prometheus counters of this process, updated after each pass it leads. */
@@ -69,6 +89,8 @@ export interface ReaperStats {
   nodeChecks: number;
   nodeCheckFailures: number;
   sessionsLost: number;
+  /** Lost sessions whose node answered RUNNING again. */
+  sessionsRecovered: number;
 }
 
 export interface ReapResult {
@@ -77,6 +99,34 @@ export interface ReapResult {
   nodes: number;
   sessions: number;
   lost: number;
+  /** Lost sessions found running again. */
+  recovered: number;
+}
+
+/** A node's sessions in one pass: those the store believes alive, and lost ones to ask about again. */
+interface NodeSessions {
+  alive: string[];
+  lost: string[];
+}
+
+/**
+ * Why a CheckLiveness call failed, in a few words for people; the raw gRPC error (often long,
+ * repeated, with resolver notes) goes to the log.
+ */
+export function describeCheckFailure(err: unknown, timeoutMs: number): string {
+  const e = err as { code?: number; details?: string; message?: string };
+  const text = `${e.details ?? ""} ${e.message ?? ""}`;
+  if (e.code === Code.DEADLINE_EXCEEDED) return `no answer within ${timeoutMs} ms`;
+  if (/ECONNREFUSED|connection refused/i.test(text)) return "connection refused";
+  if (/ECONNRESET|connection reset/i.test(text)) return "connection reset";
+  if (/EHOSTUNREACH|host unreachable/i.test(text)) return "host unreachable";
+  if (/ENETUNREACH|network unreachable/i.test(text)) return "network unreachable";
+  if (/ETIMEDOUT|timed out/i.test(text)) return "connection timed out";
+  if (/ENOTFOUND|EAI_AGAIN|name resolution|DNS resolution/i.test(text)) return "its name does not resolve";
+  if (/certificate|handshake|SSL|TLS/i.test(text)) return "the TLS handshake failed";
+  if (e.code === Code.UNAUTHENTICATED || e.code === Code.PERMISSION_DENIED) return "it refuses the reaper's credentials (STORE_PTY_TOKEN)";
+  const name = e.code === undefined ? undefined : Code[e.code];
+  return name ? `the call failed (${name})` : "the call failed";
 }
 
 /** This replica's lease ended while a pass was acting on it. */
@@ -84,7 +134,7 @@ class LeaseLostError extends Error {}
 
 export class Reaper {
   readonly holderId: string;
-  readonly stats: ReaperStats = { passes: 0, passesWithoutLease: 0, nodeChecks: 0, nodeCheckFailures: 0, sessionsLost: 0 };
+  readonly stats: ReaperStats = { passes: 0, passesWithoutLease: 0, nodeChecks: 0, nodeCheckFailures: 0, sessionsLost: 0, sessionsRecovered: 0 };
   private readonly clients = new Map<string, PtyServiceClient>();
   private lease: sql.Lease | undefined;
 
@@ -103,25 +153,31 @@ export class Reaper {
     if (!this.lease) {
       this.stats.passesWithoutLease++;
       this.closeClients(new Set());
-      return { leader: false, nodes: 0, sessions: 0, lost: 0 };
+      return { leader: false, nodes: 0, sessions: 0, lost: 0, recovered: 0 };
     }
     const lease = this.lease;
     const alive = await sql.aliveSessions(pool, { minAgeMs: this.opts.minAgeMs });
-    const byNode = new Map<string, string[]>();
-    for (const s of alive) {
-      const ids = byNode.get(s.pty_node);
-      if (ids) ids.push(s.session_id);
-      else byNode.set(s.pty_node, [s.session_id]);
-    }
+    const recheck = await intervals.sessionsToRecheck(pool);
+    const byNode = new Map<string, NodeSessions>();
+    const entry = (node: string) => {
+      let e = byNode.get(node);
+      if (!e) byNode.set(node, (e = { alive: [], lost: [] }));
+      return e;
+    };
+    for (const s of alive) entry(s.pty_node).alive.push(s.session_id);
+    for (const s of recheck) entry(s.pty_node).lost.push(s.session_id);
     const running: string[] = [];
     let lost = 0;
+    let recovered = 0;
     let unreachable = 0;
-    const nodes = [...byNode.entries()];
+    // Nodes with alive sessions first: the timing promise is about them, re-checks come after.
+    const nodes = [...byNode.entries()].sort(([, a], [, b]) => Number(b.alive.length > 0) - Number(a.alive.length > 0));
     try {
       await forEachLimited(nodes, REAPER_TUNING.NODE_CONCURRENCY, async ([node, ids]) => {
         const r = await this.checkNode(node, ids, lease, signal);
         running.push(...r.running);
         lost += r.lost;
+        recovered += r.recovered;
         if (!r.reached) unreachable++;
       });
     } catch (err) {
@@ -132,8 +188,9 @@ export class Reaper {
     this.closeClients(new Set(byNode.keys()));
     this.stats.passes++;
     this.stats.sessionsLost += lost;
-    this.opts.metrics?.reaped({ checked: alive.length, lost, unreachableNodes: unreachable, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
-    return { leader: true, nodes: nodes.length, sessions: alive.length, lost };
+    this.stats.sessionsRecovered += recovered;
+    this.opts.metrics?.reaped({ checked: alive.length + recheck.length, lost, recovered, unreachableNodes: unreachable, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
+    return { leader: true, nodes: nodes.length, sessions: alive.length, lost, recovered };
   }
 
   /** Closes the pty clients and gives the lease up so another replica takes over at once. */
@@ -144,9 +201,10 @@ export class Reaper {
     if (lease) await sql.releaseLease(this.opts.pool, lease).catch((err: unknown) => this.opts.log.warn({ err }, "could not release the reaper lease; it expires on its own"));
   }
 
-  private async checkNode(node: string, ids: string[], lease: sql.Lease, signal: AbortSignal): Promise<{ reached: boolean; running: string[]; lost: number }> {
+  private async checkNode(node: string, sessions: NodeSessions, lease: sql.Lease, signal: AbortSignal): Promise<{ reached: boolean; running: string[]; lost: number; recovered: number }> {
     const { pool, log } = this.opts;
     this.stats.nodeChecks++;
+    const ids = [...sessions.alive, ...sessions.lost];
     const answers = new Map<string, PtyApi.Liveness>();
     try {
       const client = this.client(node);
@@ -162,23 +220,28 @@ export class Reaper {
     } catch (err) {
       signal.throwIfAborted();
       this.stats.nodeCheckFailures++;
+      // A fresh channel at the next check: grpc-js would otherwise fail calls at once during its
+      // reconnect backoff (up to minutes), and a node that came back would be seen that late.
+      this.dropClient(node);
       const message = err instanceof Error ? err.message : String(err);
       const failingMs = await sql.nodeUnreachable(pool, {
         node,
         error: message,
         staleAfterMs: Math.max(this.opts.graceMs, this.opts.intervalMs * REAPER_TUNING.LEASE_TTL_INTERVALS),
       });
+      // The raw error goes to the log; the session's reason is one sentence for people.
       log.warn({ node, failingMs, err: message }, "pty-service did not answer CheckLiveness");
       const graceOver = failingMs >= this.opts.graceMs - this.opts.intervalMs * REAPER_TUNING.GRACE_JITTER_SHARE_OF_INTERVAL;
-      if (!graceOver) return { reached: false, running: [], lost: 0 };
-      const lost = await this.markLost(ids, `pty-service ${node} unreachable for ${Math.round(failingMs / 1000)} s (${message})`, lease);
-      return { reached: false, running: [], lost };
+      if (!graceOver || sessions.alive.length === 0) return { reached: false, running: [], lost: 0, recovered: 0 };
+      const reason = `pty-service ${node} unreachable for ${Math.round(failingMs / 1000)} s: ${describeCheckFailure(err, this.opts.checkTimeoutMs)}`;
+      const lost = await this.markLost(sessions.alive, reason, lease, { unreachable: true });
+      return { reached: false, running: [], lost, recovered: 0 };
     }
     await sql.nodeReachable(pool, node);
     const unknown: string[] = [];
     const exited: string[] = [];
     const running: string[] = [];
-    for (const id of ids) {
+    for (const id of sessions.alive) {
       const l = answers.get(id);
       if (l === "LIVENESS_RUNNING") running.push(id);
       else if (l === "LIVENESS_EXITED") exited.push(id);
@@ -188,19 +251,54 @@ export class Reaper {
     if (unknown.length > 0) lost += await this.markLost(unknown, `pty-service ${node} no longer knows the session (restarted or lost it)`, lease);
     const overdue = await sql.suspectsPastGrace(pool, { sessionIds: exited, graceMs: this.opts.graceMs });
     if (overdue.length > 0) lost += await this.markLost(overdue, `pty-service ${node} reports the program exited, but its end was never recorded`, lease);
-    return { reached: true, running, lost };
+
+    // Sessions lost while the node could not be reached: what does it say now?
+    const back = sessions.lost.filter((id) => answers.get(id) === "LIVENESS_RUNNING");
+    const gone = sessions.lost.filter((id) => answers.get(id) !== "LIVENESS_RUNNING" && answers.get(id) !== "LIVENESS_EXITED");
+    const ended = sessions.lost.filter((id) => answers.get(id) === "LIVENESS_EXITED");
+    const recovered = await this.recover(node, back, lease);
+    if (gone.length > 0) await this.settleLost(gone, `pty-service ${node} came back without the session (it restarted or lost it)`, lease);
+    if (ended.length > 0) await this.settleLost(ended, `pty-service ${node} came back and reports the program exited, but its end was never recorded`, lease);
+    return { reached: true, running, lost, recovered };
   }
 
   /** One transaction: fencing check, lock the sessions still alive, mark them lost. */
-  private async markLost(ids: string[], reason: string, lease: sql.Lease): Promise<number> {
+  private async markLost(ids: string[], reason: string, lease: sql.Lease, opts: { unreachable?: boolean } = {}): Promise<number> {
     const locked = await withTransaction(this.opts.pool, async (db) => {
       if (!(await sql.holdsLease(db, lease))) throw new LeaseLostError();
-      const rows = await sql.lockAlive(db, ids);
+      // A session whose output arrived within the grace is not silent, whatever the checks say
+      // (the reaper may be cut off from a node whose output stream still reaches the store).
+      const rows = await sql.lockAlive(db, ids, opts.unreachable ? { quietForMs: this.opts.graceMs } : {});
       if (rows.length > 0) await sql.setLost(db, { sessions: rows, reason, lease });
+      if (rows.length > 0 && opts.unreachable) await intervals.openIntervals(db, { sessionIds: rows.map((r) => r.session_id), reason, recheckMs: this.opts.recheckMs });
       return rows;
     });
     if (locked.length > 0) this.opts.log.warn({ sessions: locked.length, reason }, "sessions marked lost");
     return locked.length;
+  }
+
+  /** Lost sessions whose node answers RUNNING again: running, their intervals closed as recovered. */
+  private async recover(node: string, ids: string[], lease: sql.Lease): Promise<number> {
+    if (ids.length === 0) return 0;
+    const closed = await withTransaction(this.opts.pool, async (db) => {
+      if (!(await sql.holdsLease(db, lease))) throw new LeaseLostError();
+      return intervals.setRecovered(db, await intervals.lockLost(db, ids));
+    });
+    for (const c of closed) {
+      this.opts.log.info({ sessionId: c.session_id, node, unreachableMs: c.unreachable_ms }, "session running again: its pty-service answers after being unreachable");
+    }
+    return closed.length;
+  }
+
+  /** Lost sessions whose node answered without them: they stay lost, with what it said; no more re-checks. */
+  private async settleLost(ids: string[], reason: string, lease: sql.Lease): Promise<void> {
+    await withTransaction(this.opts.pool, async (db) => {
+      if (!(await sql.holdsLease(db, lease))) throw new LeaseLostError();
+      const locked = await intervals.lockLost(db, ids);
+      await intervals.setLostReason(db, { sessionIds: locked, reason });
+      await intervals.closeIntervals(db, { sessionIds: locked, outcome: "gone" });
+    });
+    this.opts.log.warn({ sessions: ids.length, reason }, "lost sessions stay lost");
   }
 
   private client(node: string): PtyServiceClient {
@@ -210,6 +308,11 @@ export class Reaper {
       this.clients.set(node, c);
     }
     return c;
+  }
+
+  private dropClient(node: string): void {
+    this.clients.get(node)?.close();
+    this.clients.delete(node);
   }
 
   /** Closes the clients of nodes that no longer host any session the store believes alive. */

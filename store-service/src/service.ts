@@ -75,7 +75,8 @@ export function storeHandlers(deps: ServiceDeps): StoreApi.StoreServiceHandlers 
 
     GetSession: unary<StoreApi.GetSessionRequest__Output, StoreApi.GetSessionResponse>("GetSession", log, async (req) => {
       const sessionId = validate.sessionId(req.sessionId);
-      return { session: sessionToProto(await sessions.getOrThrow(pool, sessionId)) };
+      const row = await sessions.getOrThrow(pool, sessionId);
+      return { session: sessionToProto(row, (await sessions.latestUnreachable(pool, [row])).get(row.session_id)) };
     }),
 
     ListSessions: unary<StoreApi.ListSessionsRequest__Output, StoreApi.ListSessionsResponse>("ListSessions", log, async (req) => {
@@ -93,7 +94,8 @@ export function storeHandlers(deps: ServiceDeps): StoreApi.StoreServiceHandlers 
       const beforeId = req.pageToken ? decodePageToken(req.pageToken) : undefined;
       const { rows, more } = await sessions.listPage(pool, { states, ptyNode, labels, beforeId }, pageSize);
       const last = rows[rows.length - 1];
-      return { sessions: rows.map(sessionToProto), nextPageToken: more && last ? encodePageToken(last.session_id) : "" };
+      const unreachable = await sessions.latestUnreachable(pool, rows);
+      return { sessions: rows.map((r) => sessionToProto(r, unreachable.get(r.session_id))), nextPageToken: more && last ? encodePageToken(last.session_id) : "" };
     }),
 
     DeleteSession: unary<StoreApi.DeleteSessionRequest__Output, StoreApi.DeleteSessionResponse>("DeleteSession", log, async (req) => {

@@ -12,6 +12,7 @@ import { withTransaction, type Queryable } from "./db/pool.js";
 import { ENDED_STATES } from "./mapping.js";
 import * as sql from "./sql/sessions.js";
 import { insertSizeEvent } from "./sql/size-events.js";
+import { closeLatestAsEnded, latestIntervals, type UnreachableRow } from "./sql/unreachable.js";
 
 export type { NewSession, SessionEnd, SessionFilter, SessionRow } from "./sql/sessions.js";
 
@@ -57,11 +58,13 @@ export async function markEnded(pool: pg.Pool, end: sql.SessionEnd): Promise<voi
       throw failedPrecondition(`session ${end.sessionId} already ended (${row.state}, final seq ${row.final_seq}) with a different record`);
     }
     // A LOST session is accepted too: the reaper declared it lost, but an exact record of how it
-    // ended is worth more than "lost", so the late report wins.
+    // ended is worth more than "lost", so the late report wins. Its pty-service was alive after
+    // all: the unreachable interval (which keeps the lost reason) closes as ended.
     if (end.finalSeq < row.max_seq) {
       throw failedPrecondition(`final_seq ${end.finalSeq} is below output already stored for session ${end.sessionId} (seq ${row.max_seq})`);
     }
     await sql.setEnded(db, end);
+    if (row.state === "lost") await closeLatestAsEnded(db, end.sessionId);
   });
 }
 
@@ -72,6 +75,11 @@ export async function updateSize(pool: pg.Pool, change: { sessionId: string; row
     await insertSizeEvent(db, change);
     await sql.setSizeIfNewer(db, change);
   });
+}
+
+/** The latest unreachable interval of each of the rows that have had one (GetSession, ListSessions). */
+export async function latestUnreachable(db: Queryable, rows: sql.SessionRow[]): Promise<Map<string, UnreachableRow>> {
+  return latestIntervals(db, rows.filter((r) => r.unreachable_count > 0).map((r) => r.session_id));
 }
 
 /** Newest first; one row more than asked tells whether another page follows. */

@@ -8,7 +8,8 @@ import { spawn } from "node:child_process";
 import os from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as grpc from "@grpc/grpc-js";
-import type { StoreApi } from "@ptykeep/proto";
+import pg from "pg";
+import { uuidv7, type StoreApi } from "@ptykeep/proto";
 import { loadPtyConfig, startPtyService, type RunningPty } from "@ptykeep/pty-service";
 import { PTYKEEP_BIN, ROOT, poll, runPtykeep, startPtykeep, startStore, storedHistory, type BackgroundCli, type StoreFixture } from "./helpers.js";
 
@@ -120,6 +121,25 @@ describe("kill", () => {
     expect(killed.code).toBe(0);
     expect(killed.stdout.toString()).toMatch(new RegExp(`^session ${b} killed`));
     expect((await getSession(b)).state).toBe("SESSION_STATE_KILLED");
+  });
+
+  it("of a lost session no pty-service runs: says so with the reason, and leaves the record alone", async () => {
+    const id = uuidv7();
+    await new Promise((resolve, reject) =>
+      fx.client.RegisterSession({ sessionId: id, command: "sleep", args: ["1000"], cwd: "/tmp", ptyNode: "127.0.0.1:1", rows: 24, cols: 80 }, new grpc.Metadata(), { deadline: Date.now() + 5_000 }, (e, r) => (e ? reject(e) : resolve(r))),
+    );
+    const reason = "pty-service 127.0.0.1:1 unreachable for 60 s: connection refused";
+    const db = new pg.Client({ connectionString: fx.dbUrl });
+    await db.connect();
+    try {
+      await db.query("UPDATE sessions SET state = 'lost', end_reason = $2, ended_at = now() WHERE session_id = $1", [id, reason]);
+    } finally {
+      await db.end();
+    }
+    const res = await runPtykeep(["kill", id], { env });
+    expect(res.code).toBe(1);
+    expect(res.stderr.toString().trim()).toBe(`ptykeep: session ${id} is lost (${reason}); no pty-service runs it, so there is nothing to kill`);
+    expect(await getSession(id)).toMatchObject({ state: "SESSION_STATE_LOST", endReason: reason });
   });
 });
 

@@ -83,6 +83,7 @@ export async function poll<T>(get: () => T | Promise<T>, cond: (v: T) => boolean
 export interface StoreFixture {
   store: RunningStore;
   client: StoreServiceClient;
+  dbUrl: string;
   close(): Promise<void>;
 }
 
@@ -93,6 +94,7 @@ export async function startStore(prefix: string): Promise<StoreFixture> {
   return {
     store,
     client,
+    dbUrl: db.url,
     close: async () => {
       client.close();
       await store.stop(2_000);

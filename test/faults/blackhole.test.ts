@@ -6,7 +6,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import net from "node:net";
 import { randomBytes } from "node:crypto";
 import { TRANSPORT, createPtyClient, createStoreClient, type PtyServiceClient, type StoreServiceClient } from "@ptykeep/proto";
 import { createTestDatabase } from "../support/postgres.js";
@@ -14,48 +13,11 @@ import { loadStoreConfig, startStoreService, type RunningStore } from "../../sto
 import { loadPtyConfig, startPtyService, type RunningPty } from "../../pty-service/src/index.js";
 import { contiguous, readHistory, rpc, sha256, spawn, waitFor, waitStoredEnd, type System } from "../e2e/helpers.js";
 import { Programs } from "../e2e/programs.js";
+import { Proxy } from "./proxy.js";
 
 /** Timers and a loaded machine, beyond the keepalive figures. */
 const MARGIN_MS = 10_000;
 const DETECT_MS = TRANSPORT.KEEPALIVE_TIME_MS + TRANSPORT.KEEPALIVE_TIMEOUT_MS;
-
-/** Forwards loopback TCP to `targetPort`; blackhole() freezes every connection open so far. */
-class Proxy {
-  private readonly pairs: Array<[net.Socket, net.Socket]> = [];
-  connections = 0;
-  private readonly server = net.createServer((client) => {
-    this.connections++;
-    const upstream = net.connect(this.targetPort, "127.0.0.1");
-    client.pipe(upstream);
-    upstream.pipe(client);
-    client.on("error", () => {});
-    upstream.on("error", () => {});
-    this.pairs.push([client, upstream]);
-  });
-  constructor(private readonly targetPort: number) {}
-
-  async listen(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-    return `127.0.0.1:${(this.server.address() as net.AddressInfo).port}`;
-  }
-
-  /** Stops reading and forwarding on the open connections; the sockets stay open. */
-  blackhole(): void {
-    for (const [a, b] of this.pairs.splice(0)) {
-      a.unpipe(b);
-      b.unpipe(a);
-      a.pause();
-      b.pause();
-      this.frozen.push(a, b);
-    }
-  }
-  private readonly frozen: net.Socket[] = [];
-
-  async close(): Promise<void> {
-    for (const s of [...this.frozen, ...this.pairs.flat()]) s.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
 
 let db: { url: string; drop(): Promise<void> };
 let store: RunningStore;

@@ -36,10 +36,12 @@ export interface PtyChildOptions {
   env?: Record<string, string>;
   /** Lowers its limit of open files (RLIMIT_NOFILE). */
   fdLimit?: number;
+  /** Listen on this port (a pty-service restarted at the same address); a free one by default. */
+  port?: number;
 }
 
 export async function startPtyChild(storeAddr: string, opts: PtyChildOptions = {}): Promise<PtyChild> {
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const address = `127.0.0.1:${port}`;
   // Node itself with tsx as a loader (not the tsx CLI, which runs the script in a grandchild):
   // signals sent to `child` reach the pty-service.

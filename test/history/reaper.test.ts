@@ -13,7 +13,7 @@ import { promisify } from "node:util";
 import { inject } from "vitest";
 import pg from "pg";
 import * as grpc from "@grpc/grpc-js";
-import { call, createPtyClient, createStoreClient, ptyV1, uuidv7, type PtyApi, type PtyServiceClient, type StoreServiceClient } from "@ptykeep/proto";
+import { call, createPtyClient, createStoreClient, ptyV1, uuidv7, type PtyApi, type PtyServiceClient, type StoreApi, type StoreServiceClient } from "@ptykeep/proto";
 import { createTestDatabase } from "../support/postgres.js";
 import { loadStoreConfig, startStoreService, type RunningStore } from "../../store-service/src/index.js";
 import { freePort, startPtyChild, type PtyChild } from "./pty-child.js";
@@ -24,7 +24,8 @@ import { log, startHistoryFixture, unaryCall } from "./helpers.js";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const REAPER_INTERVAL_MS = 300;
 const REAPER_GRACE_MS = 2_500;
-const CHECK_TIMEOUT_MS = 500;
+/** Below the interval, as configuration requires; a pty-service on loopback answers in a few ms. */
+const CHECK_TIMEOUT_MS = 250;
 /** Scheduling on a busy 2-core machine: passes start late, calls and commits take time. */
 const SLACK_MS = 1_000;
 
@@ -193,9 +194,10 @@ describe("reap --once", () => {
           env: { ...process.env, DATABASE_URL: db.url, STORE_REAPER_GRACE_MS: "0", STORE_REAPER_MIN_AGE_MS: "0", STORE_REAPER_CHECK_TIMEOUT_MS: "1000", LOG_LEVEL: "silent" },
         });
       const first = await run();
-      expect(JSON.parse(first.stdout)).toEqual({ leader: true, nodes: 1, sessions: 1, lost: 1 });
+      expect(JSON.parse(first.stdout)).toEqual({ leader: true, nodes: 1, sessions: 1, lost: 1, recovered: 0 });
       const second = await run();
-      expect(JSON.parse(second.stdout)).toEqual({ leader: true, nodes: 0, sessions: 0, lost: 0 });
+      // The lost session's node is asked again (STORE_REAPER_RECHECK_MS, an hour by default).
+      expect(JSON.parse(second.stdout)).toEqual({ leader: true, nodes: 1, sessions: 0, lost: 0, recovered: 0 });
       const bad = await promisify(execFile)(process.execPath, ["--import", "tsx", path.join(ROOT, "store-service/src/reap.ts")], { cwd: ROOT, env: { ...process.env, DATABASE_URL: db.url } }).catch((e: { code: number; stderr: string }) => e);
       expect(bad).toMatchObject({ code: 2 });
     } finally {
@@ -221,7 +223,7 @@ describe("Reaper against a scripted pty-service", () => {
     const port = await new Promise<number>((resolve, reject) => server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
     const node = `127.0.0.1:${port}`;
     const graceMs = 600;
-    const opts = { pool: fx.pool, log, intervalMs: 100, graceMs, minAgeMs: 0, checkTimeoutMs: 2_000 };
+    const opts = { pool: fx.pool, log, intervalMs: 100, graceMs, minAgeMs: 0, checkTimeoutMs: 2_000, recheckMs: 60_000 };
     const a = new Reaper({ ...opts, holderId: "replica-a" });
     const b = new Reaper({ ...opts, holderId: "replica-b" });
     try {
@@ -237,11 +239,11 @@ describe("Reaper against a scripted pty-service", () => {
 
       const first = await a.runOnce();
       const firstAt = Date.now();
-      expect(first).toEqual({ leader: true, nodes: 1, sessions: 4, lost: 1 });
+      expect(first).toEqual({ leader: true, nodes: 1, sessions: 4, lost: 1, recovered: 0 });
       expect(await state(unknown)).toMatchObject({ state: "lost", end_reason: expect.stringMatching(/no longer knows/) });
       expect((await state(exited)).state).toBe("running");
       // Another replica does nothing while the lease is held.
-      expect(await b.runOnce()).toEqual({ leader: false, nodes: 0, sessions: 0, lost: 0 });
+      expect(await b.runOnce()).toEqual({ leader: false, nodes: 0, sessions: 0, lost: 0, recovered: 0 });
 
       // The pty-service's own record of `late` arrives within the grace: it wins.
       await unaryCall(fx.client, "MarkExited", { sessionId: late, exitCode: 3, signal: "", finalSeq: 0, reason: "END_REASON_EXITED" });
@@ -271,6 +273,77 @@ describe("Reaper against a scripted pty-service", () => {
       await a.close();
       await b.close();
       server.forceShutdown();
+      await fx.shutdown();
+    }
+  });
+
+  it("asks a node again about the sessions lost while it was unreachable, for the re-check time only, and revises the verdict", async () => {
+    const fx = await startHistoryFixture("hist_reaper_recheck");
+    const answers = new Map<string, PtyApi.Liveness>();
+    const port = await freePort();
+    const node = `127.0.0.1:${port}`;
+    let server: grpc.Server | undefined;
+    const startNode = async () => {
+      server = new grpc.Server();
+      server.addService(ptyV1.PtyService.service, {
+        CheckLiveness: (call: grpc.ServerUnaryCall<PtyApi.CheckLivenessRequest__Output, PtyApi.CheckLivenessResponse>, cb: grpc.sendUnaryData<PtyApi.CheckLivenessResponse>) => {
+          cb(null, { sessions: call.request.sessionIds.map((id) => ({ sessionId: id, liveness: answers.get(id) ?? "LIVENESS_UNKNOWN" })) });
+        },
+      });
+      await new Promise<void>((resolve, reject) => server!.bindAsync(node, grpc.ServerCredentials.createInsecure(), (e) => (e ? reject(e) : resolve())));
+    };
+    const recheckMs = 30_000;
+    // Passes are run by hand here; the interval only sizes the lease.
+    const reaper = new Reaper({ pool: fx.pool, log, intervalMs: 2_000, graceMs: 0, minAgeMs: 0, checkTimeoutMs: 1_000, recheckMs });
+    try {
+      const [back, restarted, exited, expired] = [uuidv7(), uuidv7(), uuidv7(), uuidv7()];
+      for (const id of [back, restarted, exited]) {
+        await register(fx.client, { sessionId: id, ptyNode: node });
+        await unaryCall(fx.client, "MarkRunning", { sessionId: id, pid: 99 });
+      }
+      // Nobody listens on the node: lost at once (grace 0), with one sentence for a reason.
+      expect(await reaper.runOnce()).toEqual({ leader: true, nodes: 1, sessions: 3, lost: 3, recovered: 0 });
+      const row = async (id: string) => (await fx.query<{ state: string; end_reason: string; unreachable_count: number }>("SELECT state, end_reason, unreachable_count FROM sessions WHERE session_id = $1", [id]))[0]!;
+      expect(await row(back)).toEqual({ state: "lost", end_reason: `pty-service ${node} unreachable for 0 s: connection refused`, unreachable_count: 1 });
+      // Still unreachable: asked again, nothing changes.
+      expect(await reaper.runOnce()).toEqual({ leader: true, nodes: 1, sessions: 0, lost: 0, recovered: 0 });
+
+      // Another session on a second dead node, lost long enough ago that its re-checks are over.
+      const deadNode = `127.0.0.1:${await freePort()}`;
+      await register(fx.client, { sessionId: expired, ptyNode: deadNode });
+      await unaryCall(fx.client, "MarkRunning", { sessionId: expired, pid: 99 });
+      await reaper.runOnce();
+      expect((await row(expired)).state).toBe("lost");
+      await fx.query("UPDATE unreachable_intervals SET recheck_until = now() - interval '1 millisecond' WHERE session_id = $1", [expired]);
+
+      // The node answers again: one session runs, one it does not know, one exited unrecorded.
+      answers.set(back, "LIVENESS_RUNNING");
+      answers.set(exited, "LIVENESS_EXITED");
+      await startNode();
+      const checksBefore = reaper.stats.nodeChecks;
+      expect(await reaper.runOnce()).toEqual({ leader: true, nodes: 1, sessions: 0, lost: 0, recovered: 1 });
+      // Only the node within its re-check time was called.
+      expect(reaper.stats.nodeChecks).toBe(checksBefore + 1);
+      expect(await row(back)).toEqual({ state: "running", end_reason: "", unreachable_count: 1 });
+      expect(await row(restarted)).toMatchObject({ state: "lost", end_reason: `pty-service ${node} came back without the session (it restarted or lost it)` });
+      expect(await row(exited)).toMatchObject({ state: "lost", end_reason: `pty-service ${node} came back and reports the program exited, but its end was never recorded` });
+      const outcomes = await fx.query<{ session_id: string; outcome: string | null; reason: string }>("SELECT session_id::text, outcome, reason FROM unreachable_intervals");
+      expect(Object.fromEntries(outcomes.map((o) => [o.session_id, o.outcome]))).toEqual({ [back]: "recovered", [restarted]: "gone", [exited]: "gone", [expired]: null });
+      // The record of how the exited one ended arrives after all: it wins, and the interval says so.
+      await unaryCall(fx.client, "MarkExited", { sessionId: exited, exitCode: 0, signal: "", finalSeq: 0, reason: "END_REASON_EXITED" });
+      expect((await row(exited)).state).toBe("exited");
+      expect((await fx.query<{ outcome: string }>("SELECT outcome FROM unreachable_intervals WHERE session_id = $1", [exited]))[0]!.outcome).toBe("ended");
+      // Nothing left to re-check: the node is no longer called.
+      expect(await reaper.runOnce()).toMatchObject({ nodes: 1, sessions: 1 });
+      // ...except for `back`, alive again and checked as such.
+      const session = await unaryCall<StoreApi.GetSessionRequest, StoreApi.GetSessionResponse__Output>(fx.client, "GetSession", { sessionId: back });
+      expect(session.session!.lastUnreachable).toMatchObject({ ptyNode: node, atSeq: 0, outcome: "UNREACHABLE_OUTCOME_RECOVERED", reason: `pty-service ${node} unreachable for 0 s: connection refused` });
+      // A replay carries the interval after the start (no output yet: at seq 0).
+      const events = await readHistory(fx.client, { sessionId: back });
+      expect(events.map((e) => Object.keys(e).find((k) => (e as Record<string, unknown>)[k] != null && k !== "event"))).toEqual(["start", "unreachable", "end"]);
+    } finally {
+      await reaper.close();
+      server?.forceShutdown();
       await fx.shutdown();
     }
   });

@@ -27,5 +27,7 @@ export * from "./ptykeep/store/v1/SessionExit.js";
 export * from "./ptykeep/store/v1/SessionState.js";
 export * from "./ptykeep/store/v1/SizeChange.js";
 export * from "./ptykeep/store/v1/StoreService.js";
+export * from "./ptykeep/store/v1/UnreachableInterval.js";
+export * from "./ptykeep/store/v1/UnreachableOutcome.js";
 export * from "./ptykeep/store/v1/UpdateSizeRequest.js";
 export * from "./ptykeep/store/v1/UpdateSizeResponse.js";

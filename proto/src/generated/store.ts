@@ -26,6 +26,7 @@ import type { Session as _ptykeep_store_v1_Session, Session__Output as _ptykeep_
 import type { SessionExit as _ptykeep_store_v1_SessionExit, SessionExit__Output as _ptykeep_store_v1_SessionExit__Output } from './ptykeep/store/v1/SessionExit.js';
 import type { SizeChange as _ptykeep_store_v1_SizeChange, SizeChange__Output as _ptykeep_store_v1_SizeChange__Output } from './ptykeep/store/v1/SizeChange.js';
 import type { StoreServiceClient as _ptykeep_store_v1_StoreServiceClient, StoreServiceDefinition as _ptykeep_store_v1_StoreServiceDefinition } from './ptykeep/store/v1/StoreService.js';
+import type { UnreachableInterval as _ptykeep_store_v1_UnreachableInterval, UnreachableInterval__Output as _ptykeep_store_v1_UnreachableInterval__Output } from './ptykeep/store/v1/UnreachableInterval.js';
 import type { UpdateSizeRequest as _ptykeep_store_v1_UpdateSizeRequest, UpdateSizeRequest__Output as _ptykeep_store_v1_UpdateSizeRequest__Output } from './ptykeep/store/v1/UpdateSizeRequest.js';
 import type { UpdateSizeResponse as _ptykeep_store_v1_UpdateSizeResponse, UpdateSizeResponse__Output as _ptykeep_store_v1_UpdateSizeResponse__Output } from './ptykeep/store/v1/UpdateSizeResponse.js';
 
@@ -74,6 +75,8 @@ export interface ProtoGrpcType {
          * database, so any number of replicas may serve the same address.
          */
         StoreService: SubtypeConstructor<typeof grpc.Client, _ptykeep_store_v1_StoreServiceClient> & { service: _ptykeep_store_v1_StoreServiceDefinition }
+        UnreachableInterval: MessageTypeDefinition<_ptykeep_store_v1_UnreachableInterval, _ptykeep_store_v1_UnreachableInterval__Output>
+        UnreachableOutcome: EnumTypeDefinition
         UpdateSizeRequest: MessageTypeDefinition<_ptykeep_store_v1_UpdateSizeRequest, _ptykeep_store_v1_UpdateSizeRequest__Output>
         UpdateSizeResponse: MessageTypeDefinition<_ptykeep_store_v1_UpdateSizeResponse, _ptykeep_store_v1_UpdateSizeResponse__Output>
       }

@@ -119,12 +119,19 @@ export async function clearSuspects(db: Queryable, runningIds: string[]): Promis
   );
 }
 
-/** Locks the sessions among ids that are still starting or running (id order: no deadlocks). */
-export async function lockAlive(db: Queryable, sessionIds: string[]): Promise<Array<{ session_id: string; state: string }>> {
+/**
+ * Locks the sessions among ids that are still starting or running (id order: no deadlocks).
+ * With quietForMs, only those whose newest stored output is older than that (or that have none
+ * in raw rows: compacted output is cold by definition).
+ */
+export async function lockAlive(db: Queryable, sessionIds: string[], p: { quietForMs?: number } = {}): Promise<Array<{ session_id: string; state: string }>> {
   const { rows } = await db.query<{ session_id: string; state: string }>(
-    `SELECT session_id::text, state FROM sessions WHERE session_id = ANY($1::uuid[]) AND state IN ('starting', 'running')
+    `SELECT session_id::text, state FROM sessions s WHERE session_id = ANY($1::uuid[]) AND state IN ('starting', 'running')
+       AND ($2::bigint IS NULL OR NOT EXISTS (
+         SELECT 1 FROM output_chunks c WHERE c.session_id = s.session_id AND c.seq = s.durable_seq
+           AND c.ts > now() - $2::bigint * interval '1 millisecond'))
      ORDER BY session_id FOR UPDATE`,
-    [sessionIds],
+    [sessionIds, p.quietForMs ?? null],
   );
   return rows;
 }

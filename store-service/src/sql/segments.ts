@@ -23,6 +23,7 @@ export interface CompactionCandidate {
 
 /**
  * Sessions where a compaction pass can make progress: ended with durable raw rows; or running
+ * (or lost: a lost session may still be writing, see compactor.ts)
  * with all durable raw rows cold (gone quiet: the partial segment may be written); or with a
  * full segment's worth of raw output whose oldest row is cold or whose kept history is over the
  * retention cap. A session that only trickles (oldest row cold, newest hot, less than a segment
@@ -35,7 +36,7 @@ export async function compactionCandidates(
 ): Promise<CompactionCandidate[]> {
   const { rows } = await db.query<CompactionCandidate>(
     `SELECT s.session_id::text, s.durable_seq, s.durable_bytes, s.first_kept_offset,
-            s.state IN ('exited', 'killed', 'lost') AS ended, c.seq AS first_raw_seq
+            s.state IN ('exited', 'killed') AS ended, c.seq AS first_raw_seq
      FROM sessions s
      CROSS JOIN LATERAL (
        SELECT seq, ts, byte_offset FROM output_chunks c WHERE c.session_id = s.session_id AND c.seq <= s.durable_seq ORDER BY seq LIMIT 1
@@ -44,7 +45,7 @@ export async function compactionCandidates(
        SELECT ts FROM output_chunks n WHERE n.session_id = s.session_id AND n.seq = s.durable_seq
      ) n ON true
      WHERE s.durable_seq > 0
-       AND (s.state IN ('exited', 'killed', 'lost')
+       AND (s.state IN ('exited', 'killed')
             OR (c.ts < 'epoch'::timestamptz + $1::bigint * interval '1 microsecond'
                 AND n.ts < 'epoch'::timestamptz + $1::bigint * interval '1 microsecond')
             OR (s.durable_bytes - c.byte_offset >= $3::bigint

@@ -33,11 +33,13 @@ export interface SessionRow {
   final_seq: number | null;
   first_kept_seq: number;
   first_kept_offset: number;
+  /** Unreachable intervals the session has had (sql/unreachable.ts). */
+  unreachable_count: number;
 }
 
 const SESSION_COLUMNS = `session_id::text, command, args, cwd, pty_node, rows, cols, initial_rows, initial_cols,
   size_change_no, labels, env_names, state, pid, exit_code, exit_signal, end_reason, created_at, started_at,
-  ended_at, durable_seq, durable_bytes, max_seq, final_seq, first_kept_seq, first_kept_offset`;
+  ended_at, durable_seq, durable_bytes, max_seq, final_seq, first_kept_seq, first_kept_offset, unreachable_count`;
 
 export interface NewSession {
   sessionId: string;
@@ -108,6 +110,7 @@ export async function setSizeIfNewer(db: Queryable, c: { sessionId: string; rows
 
 export interface WriteState {
   session_id: string;
+  state: SessionStateName;
   durable_seq: number;
   durable_bytes: number;
   max_seq: number;
@@ -120,7 +123,7 @@ export interface WriteState {
  */
 export async function lockForWrite(db: Queryable, sessionIds: string[]): Promise<WriteState[]> {
   const { rows } = await db.query<WriteState>(
-    `SELECT session_id::text, durable_seq, durable_bytes, max_seq, final_seq FROM sessions
+    `SELECT session_id::text, state, durable_seq, durable_bytes, max_seq, final_seq FROM sessions
      WHERE session_id = ANY($1::uuid[]) ORDER BY session_id FOR UPDATE`,
     [sessionIds],
   );
@@ -175,5 +178,6 @@ export async function deleteSessionCascade(db: Queryable, sessionId: string): Pr
   await db.query(`DELETE FROM size_events WHERE session_id = $1`, [sessionId]);
   await db.query(`DELETE FROM reaper_suspects WHERE session_id = $1`, [sessionId]);
   await db.query(`DELETE FROM reaper_log WHERE session_id = $1`, [sessionId]);
+  await db.query(`DELETE FROM unreachable_intervals WHERE session_id = $1`, [sessionId]);
   await db.query(`DELETE FROM sessions WHERE session_id = $1`, [sessionId]);
 }

@@ -4,6 +4,7 @@ import type { HistoryStart as _ptykeep_store_v1_HistoryStart, HistoryStart__Outp
 import type { OutputChunk as _ptykeep_store_v1_OutputChunk, OutputChunk__Output as _ptykeep_store_v1_OutputChunk__Output } from '../../../ptykeep/store/v1/OutputChunk.js';
 import type { SizeChange as _ptykeep_store_v1_SizeChange, SizeChange__Output as _ptykeep_store_v1_SizeChange__Output } from '../../../ptykeep/store/v1/SizeChange.js';
 import type { SessionExit as _ptykeep_store_v1_SessionExit, SessionExit__Output as _ptykeep_store_v1_SessionExit__Output } from '../../../ptykeep/store/v1/SessionExit.js';
+import type { UnreachableInterval as _ptykeep_store_v1_UnreachableInterval, UnreachableInterval__Output as _ptykeep_store_v1_UnreachableInterval__Output } from '../../../ptykeep/store/v1/UnreachableInterval.js';
 
 export interface AttachResponse {
   /**
@@ -16,7 +17,12 @@ export interface AttachResponse {
    * Last message of a session that has ended.
    */
   'exit'?: (_ptykeep_store_v1_SessionExit | null);
-  'event'?: "start"|"output"|"resize"|"exit";
+  /**
+   * The store could not reach this session's pty-service for a while (after chunk at_seq);
+   * replayed from the store's history.
+   */
+  'unreachable'?: (_ptykeep_store_v1_UnreachableInterval | null);
+  'event'?: "start"|"output"|"resize"|"exit"|"unreachable";
 }
 
 export interface AttachResponse__Output {
@@ -30,5 +36,10 @@ export interface AttachResponse__Output {
    * Last message of a session that has ended.
    */
   'exit'?: (_ptykeep_store_v1_SessionExit__Output | null);
-  'event'?: "start"|"output"|"resize"|"exit";
+  /**
+   * The store could not reach this session's pty-service for a while (after chunk at_seq);
+   * replayed from the store's history.
+   */
+  'unreachable'?: (_ptykeep_store_v1_UnreachableInterval__Output | null);
+  'event'?: "start"|"output"|"resize"|"exit"|"unreachable";
 }

@@ -5,6 +5,7 @@ import type { OutputChunk as _ptykeep_store_v1_OutputChunk, OutputChunk__Output 
 import type { SizeChange as _ptykeep_store_v1_SizeChange, SizeChange__Output as _ptykeep_store_v1_SizeChange__Output } from '../../../ptykeep/store/v1/SizeChange.js';
 import type { SessionExit as _ptykeep_store_v1_SessionExit, SessionExit__Output as _ptykeep_store_v1_SessionExit__Output } from '../../../ptykeep/store/v1/SessionExit.js';
 import type { HistoryEnd as _ptykeep_store_v1_HistoryEnd, HistoryEnd__Output as _ptykeep_store_v1_HistoryEnd__Output } from '../../../ptykeep/store/v1/HistoryEnd.js';
+import type { UnreachableInterval as _ptykeep_store_v1_UnreachableInterval, UnreachableInterval__Output as _ptykeep_store_v1_UnreachableInterval__Output } from '../../../ptykeep/store/v1/UnreachableInterval.js';
 
 export interface ReadHistoryResponse {
   'start'?: (_ptykeep_store_v1_HistoryStart | null);
@@ -12,7 +13,11 @@ export interface ReadHistoryResponse {
   'resize'?: (_ptykeep_store_v1_SizeChange | null);
   'exit'?: (_ptykeep_store_v1_SessionExit | null);
   'end'?: (_ptykeep_store_v1_HistoryEnd | null);
-  'event'?: "start"|"output"|"resize"|"exit"|"end";
+  /**
+   * The session's pty-service could not be reached from here (after output chunk at_seq).
+   */
+  'unreachable'?: (_ptykeep_store_v1_UnreachableInterval | null);
+  'event'?: "start"|"output"|"resize"|"exit"|"end"|"unreachable";
 }
 
 export interface ReadHistoryResponse__Output {
@@ -21,5 +26,9 @@ export interface ReadHistoryResponse__Output {
   'resize'?: (_ptykeep_store_v1_SizeChange__Output | null);
   'exit'?: (_ptykeep_store_v1_SessionExit__Output | null);
   'end'?: (_ptykeep_store_v1_HistoryEnd__Output | null);
-  'event'?: "start"|"output"|"resize"|"exit"|"end";
+  /**
+   * The session's pty-service could not be reached from here (after output chunk at_seq).
+   */
+  'unreachable'?: (_ptykeep_store_v1_UnreachableInterval__Output | null);
+  'event'?: "start"|"output"|"resize"|"exit"|"end"|"unreachable";
 }

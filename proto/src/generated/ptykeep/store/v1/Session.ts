@@ -2,6 +2,7 @@
 
 import type { SessionState as _ptykeep_store_v1_SessionState, SessionState__Output as _ptykeep_store_v1_SessionState__Output } from '../../../ptykeep/store/v1/SessionState.js';
 import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from '../../../google/protobuf/Timestamp.js';
+import type { UnreachableInterval as _ptykeep_store_v1_UnreachableInterval, UnreachableInterval__Output as _ptykeep_store_v1_UnreachableInterval__Output } from '../../../ptykeep/store/v1/UnreachableInterval.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Session {
@@ -56,6 +57,16 @@ export interface Session {
    * Oldest seq still kept; older output was removed by retention (1 when nothing was removed).
    */
   'firstKeptSeq'?: (number | string | Long);
+  /**
+   * The most recent time the session's pty-service could not be reached for long enough to
+   * declare the session lost: still open while the session is LOST, closed once it came back
+   * (then the session is RUNNING again) or ended. Unset if that never happened.
+   */
+  'lastUnreachable'?: (_ptykeep_store_v1_UnreachableInterval | null);
+  /**
+   * How many such intervals the session has had; every one is in its history (ReadHistory).
+   */
+  'unreachableCount'?: (number);
   '_exitCode'?: "exitCode";
 }
 
@@ -111,5 +122,15 @@ export interface Session__Output {
    * Oldest seq still kept; older output was removed by retention (1 when nothing was removed).
    */
   'firstKeptSeq': (number);
+  /**
+   * The most recent time the session's pty-service could not be reached for long enough to
+   * declare the session lost: still open while the session is LOST, closed once it came back
+   * (then the session is RUNNING again) or ended. Unset if that never happened.
+   */
+  'lastUnreachable': (_ptykeep_store_v1_UnreachableInterval__Output | null);
+  /**
+   * How many such intervals the session has had; every one is in its history (ReadHistory).
+   */
+  'unreachableCount': (number);
   '_exitCode'?: "exitCode";
 }
