@@ -4,6 +4,7 @@ import type { HistoryStart as _ptykeep_store_v1_HistoryStart, HistoryStart__Outp
 import type { OutputChunk as _ptykeep_store_v1_OutputChunk, OutputChunk__Output as _ptykeep_store_v1_OutputChunk__Output } from '../../../ptykeep/store/v1/OutputChunk.js';
 import type { SizeChange as _ptykeep_store_v1_SizeChange, SizeChange__Output as _ptykeep_store_v1_SizeChange__Output } from '../../../ptykeep/store/v1/SizeChange.js';
 import type { SessionExit as _ptykeep_store_v1_SessionExit, SessionExit__Output as _ptykeep_store_v1_SessionExit__Output } from '../../../ptykeep/store/v1/SessionExit.js';
+import type { ScreenSnapshot as _ptykeep_store_v1_ScreenSnapshot, ScreenSnapshot__Output as _ptykeep_store_v1_ScreenSnapshot__Output } from '../../../ptykeep/store/v1/ScreenSnapshot.js';
 
 export interface AttachResponse {
   /**
@@ -16,7 +17,11 @@ export interface AttachResponse {
    * Last message of a session that has ended.
    */
   'exit'?: (_ptykeep_store_v1_SessionExit | null);
-  'event'?: "start"|"output"|"resize"|"exit";
+  /**
+   * Right after `start` when the stream begins from a screen snapshot (from_screen).
+   */
+  'screen'?: (_ptykeep_store_v1_ScreenSnapshot | null);
+  'event'?: "start"|"output"|"resize"|"exit"|"screen";
 }
 
 export interface AttachResponse__Output {
@@ -30,5 +35,9 @@ export interface AttachResponse__Output {
    * Last message of a session that has ended.
    */
   'exit'?: (_ptykeep_store_v1_SessionExit__Output | null);
-  'event'?: "start"|"output"|"resize"|"exit";
+  /**
+   * Right after `start` when the stream begins from a screen snapshot (from_screen).
+   */
+  'screen'?: (_ptykeep_store_v1_ScreenSnapshot__Output | null);
+  'event'?: "start"|"output"|"resize"|"exit"|"screen";
 }

@@ -5,6 +5,7 @@ import type { OutputChunk as _ptykeep_store_v1_OutputChunk, OutputChunk__Output 
 import type { SizeChange as _ptykeep_store_v1_SizeChange, SizeChange__Output as _ptykeep_store_v1_SizeChange__Output } from '../../../ptykeep/store/v1/SizeChange.js';
 import type { SessionExit as _ptykeep_store_v1_SessionExit, SessionExit__Output as _ptykeep_store_v1_SessionExit__Output } from '../../../ptykeep/store/v1/SessionExit.js';
 import type { HistoryEnd as _ptykeep_store_v1_HistoryEnd, HistoryEnd__Output as _ptykeep_store_v1_HistoryEnd__Output } from '../../../ptykeep/store/v1/HistoryEnd.js';
+import type { ScreenSnapshot as _ptykeep_store_v1_ScreenSnapshot, ScreenSnapshot__Output as _ptykeep_store_v1_ScreenSnapshot__Output } from '../../../ptykeep/store/v1/ScreenSnapshot.js';
 
 export interface ReadHistoryResponse {
   'start'?: (_ptykeep_store_v1_HistoryStart | null);
@@ -12,7 +13,11 @@ export interface ReadHistoryResponse {
   'resize'?: (_ptykeep_store_v1_SizeChange | null);
   'exit'?: (_ptykeep_store_v1_SessionExit | null);
   'end'?: (_ptykeep_store_v1_HistoryEnd | null);
-  'event'?: "start"|"output"|"resize"|"exit"|"end";
+  /**
+   * Right after `start` when the replay begins from a screen snapshot (from_screen).
+   */
+  'screen'?: (_ptykeep_store_v1_ScreenSnapshot | null);
+  'event'?: "start"|"output"|"resize"|"exit"|"end"|"screen";
 }
 
 export interface ReadHistoryResponse__Output {
@@ -21,5 +26,9 @@ export interface ReadHistoryResponse__Output {
   'resize'?: (_ptykeep_store_v1_SizeChange__Output | null);
   'exit'?: (_ptykeep_store_v1_SessionExit__Output | null);
   'end'?: (_ptykeep_store_v1_HistoryEnd__Output | null);
-  'event'?: "start"|"output"|"resize"|"exit"|"end";
+  /**
+   * Right after `start` when the replay begins from a screen snapshot (from_screen).
+   */
+  'screen'?: (_ptykeep_store_v1_ScreenSnapshot__Output | null);
+  'event'?: "start"|"output"|"resize"|"exit"|"end"|"screen";
 }
