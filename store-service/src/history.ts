@@ -19,6 +19,7 @@ import { readChunkPage, type ChunkRow } from "./sql/chunks.js";
 import { getOrThrow } from "./sessions.js";
 import { getSession, type SessionRow } from "./sql/sessions.js";
 import { sizeBefore, sizeEventsBetween } from "./sql/size-events.js";
+import { findScreen, type ScreenRequest } from "./screen-start.js";
 
 export const HISTORY_TUNING = Object.freeze({
   /** Rows per page: enough to amortise a round trip over small chunks. */
@@ -83,6 +84,8 @@ export interface ReplayOptions {
   send(message: StoreApi.ReadHistoryResponse): Promise<void>;
   signal: AbortSignal;
   source?: ChunkSource;
+  /** Begin from the latest screen snapshot at or before a point (ReadHistoryRequest.from_screen). */
+  fromScreen?: ScreenRequest;
 }
 
 type EndReason = StoreApi.HistoryEndReason;
@@ -94,7 +97,10 @@ export async function replayHistory(opts: ReplayOptions): Promise<void> {
   const session = await getOrThrow(pool, sessionId);
 
   const firstKept = session.first_kept_seq;
-  const start = opts.fromSeq === 0 ? firstKept : Math.max(opts.fromSeq, firstKept);
+  // From the screen: the snapshot stands right after chunk screen.atSeq and the replay goes on
+  // from the chunk after it; without one, it is the full replay and the start says why.
+  const screen = opts.fromScreen ? await findScreen(pool, session, { ...opts.fromScreen, toSeq: opts.toSeq }) : undefined;
+  const start = screen?.snapshot ? screen.snapshot.atSeq + 1 : opts.fromSeq === 0 ? firstKept : Math.max(opts.fromSeq, firstKept);
   const upper = opts.toSeq === 0 ? Number.MAX_SAFE_INTEGER : opts.toSeq;
   const page = (fromSeq: number) =>
     fromSeq > upper ? Promise.resolve([]) : source.page(pool, { sessionId, fromSeq, toSeq: upper, maxRows: HISTORY_TUNING.PAGE_ROWS, maxBytes: HISTORY_TUNING.PAGE_BYTES });
@@ -103,8 +109,18 @@ export async function replayHistory(opts: ReplayOptions): Promise<void> {
   // (at_seq < start, including at_seq 0, "before any output") has taken effect.
   const size = (await sizeBefore(pool, sessionId, start)) ?? { rows: session.initial_rows, cols: session.initial_cols };
   let rows = await page(start);
-  const offset = rows[0]?.seq === start ? rows[0].byte_offset : knownOffset(session, start);
-  await opts.send({ start: { fromSeq: start, truncated: opts.fromSeq !== 0 && opts.fromSeq < firstKept, rows: size.rows, cols: size.cols, offset } });
+  const offset = screen?.snapshot ? screen.snapshot.offset : rows[0]?.seq === start ? rows[0].byte_offset : knownOffset(session, start);
+  await opts.send({
+    start: {
+      fromSeq: start,
+      truncated: opts.fromSeq !== 0 && opts.fromSeq < firstKept,
+      rows: size.rows,
+      cols: size.cols,
+      offset,
+      ...(screen ? { screenStatus: screen.status, screenSeq: screen.snapshot?.atSeq ?? 0, screenDetail: screen.detail } : {}),
+    },
+  });
+  if (screen?.snapshot) await opts.send({ screen: screen.snapshot });
 
   let next = start;
   let nextOffset = offset;
