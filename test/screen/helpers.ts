@@ -16,13 +16,27 @@ export interface CellState {
   attrs: string;
 }
 
+/** xterm's colour modes: 16-colour palette, 256-colour palette. */
+const CM_P16 = 0x1000000;
+const CM_P256 = 0x2000000;
+
+/**
+ * A colour as mode:value. Not carried, by the serializer: colours 0-15 set in the 256-colour form
+ * (`38;5;N`) come back in the 16-colour form (`3N`/`9N`); they are the same palette entry, and
+ * differ only for bold text when a viewer draws bold in bright colours. Compared as equal here;
+ * fidelity.test.ts names it.
+ */
+export function colourOf(mode: number, value: number): string {
+  return `${mode === CM_P256 && value < 16 ? CM_P16 : mode}:${value}`;
+}
+
 function cellState(c: IBufferCell): CellState {
   const flags = [c.isBold(), c.isDim(), c.isItalic(), c.isUnderline(), c.isBlink(), c.isInverse(), c.isInvisible(), c.isStrikethrough(), c.isOverline()];
   return {
     chars: c.getChars(),
     width: c.getWidth(),
-    fg: `${c.getFgColorMode()}:${c.getFgColor()}`,
-    bg: `${c.getBgColorMode()}:${c.getBgColor()}`,
+    fg: colourOf(c.getFgColorMode(), c.getFgColor()),
+    bg: colourOf(c.getBgColorMode(), c.getBgColor()),
     attrs: flags.map((f) => (f ? "1" : "0")).join(""),
   };
 }
