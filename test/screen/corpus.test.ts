@@ -237,6 +237,31 @@ describe("attach from the screen", () => {
     await run.done;
   });
 
+  it("repaint: a resize round trip after the screen makes a live full-screen program redraw", async () => {
+    const { sessionId } = await spawn(sys, { command: "vim", args: ["-u", "NONE", "-N", "-n", "-c", "set laststatus=2", path.join(dir, "text.txt")], env });
+    const run = watch(sessionId);
+    const at = await untilRedrawn(run, await untilText(run, "line 0"));
+    await waitFor("output durable", async () => {
+      const s = await rpc<StoreApi.GetSessionResponse__Output>(sys.storeClient, "GetSession", { sessionId });
+      return s.session!.durableBytes >= at;
+    });
+    await sys.store.snapshotter!.runOnce();
+    const viewer = attach(sys, { sessionId, fromScreen: true, repaint: true });
+    // One row more, then the size again, on this stream (and every other viewer's).
+    await waitFor("the two resizes of the nudge", () => viewer.events.filter((e) => e.resize).length >= 2);
+    expect(viewer.events.filter((e) => e.resize).map((e) => [e.resize!.rows, e.resize!.cols])).toEqual([
+      [25, 80],
+      [24, 80],
+    ]);
+    await waitFor("the same resizes on the other viewer", () => run.events.filter((e) => e.resize).length >= 2);
+    // The program redrew: output after the nudge.
+    const before = viewer.events.findIndex((e) => e.resize);
+    await waitFor("a redraw after the nudge", () => viewer.events.slice(before).some((e) => e.output));
+    viewer.call.cancel();
+    await write(sessionId, ":q!\r");
+    await run.done;
+  });
+
   it("an ended session attaches from its final screen", async () => {
     const { sessionId } = await spawn(sys, { command: "bash", args: ["--norc", "--noprofile", "-c", "for i in $(seq 1 300); do printf '\\e[32mok %d\\e[0m\\n' $i; done"], env });
     await waitStoredEnd(sys, sessionId);
