@@ -3,8 +3,8 @@
  * replay in the same run (bytes before the live tail, time to the first complete screen), the
  * snapshot job's throughput per core, and snapshot storage as a share of the compressed history.
  *
- * The session is the realistic corpus appended straight to the store (and compacted) while the
- * suite holds the session's lock, so that the store child's snapshot job does all of its work on
+ * The session is the realistic corpus appended straight to the store while the suite holds the
+ * session's lock (then compacted, once the job is done with it), so that the store child's snapshot job does all of its work on
  * the session afterwards, alone: its CPU then is the job's.
  */
 import type * as grpc from "@grpc/grpc-js";
@@ -54,7 +54,6 @@ export async function runScreenRows(sys: BenchSystem, ctx: RunContext): Promise<
     await holder.query("SELECT pg_advisory_lock($1::integer, hashtext($2))", [COMPACTOR_TUNING.SESSION_LOCK_CLASS, sessionId]);
     await appendChunks(sys.storeClient, session, corpus, SCREEN.CHUNK_BYTES);
     ctx.log(`  screen: ${fmt(bytes / MiB, 0)} MiB appended`);
-    const compaction = await compactAll(sys.db);
 
     // The store's own snapshot job takes the session once the lock is released: its CPU over
     // the time it takes to catch up with the whole session is the job's (nothing else runs).
@@ -78,6 +77,8 @@ export async function runScreenRows(sys: BenchSystem, ctx: RunContext): Promise<
     const perCoreMBs = bytes / 1e6 / cpuS;
     ctx.log(`  screen: the store's job caught up with ${fmt(bytes / MiB, 1)} MiB in ${fmt(wallS, 1)} s, ${fmt(cpuS, 1)} CPU s of the store: ${fmt(perCoreMBs)} MB/s per core`);
 
+    // Compacted once the job is done with it (the compactor skips a session the job holds).
+    const compaction = await compactAll(sys.db);
     // Storage: the kept snapshots against the session's stored history.
     const storage = await snapshotStorage(sys.db, sessionId);
     const history = await sys.db.query<{ seg: string | null; raw: string | null }>(
