@@ -13,7 +13,8 @@
  *   npm run bench -- --render     # rewrite BENCHMARKS.md from bench/BENCHMARKS.json (after editing bench/ANALYSIS.md)
  *
  * Groups: throughput (rows 1, 2, 12, 13, then 6, 7, 11, 8 on row 1's session), ingest (9), echo (4, 5),
- * many (3), memory (10), profile. Workloads are generated here from fixed seeds (bench/corpus.ts).
+ * many (3), memory (10), screen (S1-S4: attach from the screen, snapshot job), profile. Workloads are
+ * generated here from fixed seeds (bench/corpus.ts).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, chmodSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -29,9 +30,10 @@ import { runIngest } from "./rows/ingest.js";
 import { runManySessions } from "./rows/many-sessions.js";
 import { runMemory } from "./rows/memory.js";
 import { runProfile, type ProfileOutcome } from "./rows/profile.js";
+import { runScreenRows } from "./rows/screen.js";
 import { runThroughput } from "./rows/throughput.js";
 
-const GROUPS = ["throughput", "ingest", "echo", "many", "memory", "profile"] as const;
+const GROUPS = ["throughput", "ingest", "echo", "many", "memory", "screen", "profile"] as const;
 type Group = (typeof GROUPS)[number];
 
 /** Workload sizes and repeats, with the reason for each. */
@@ -121,6 +123,7 @@ async function main(): Promise<void> {
     if (groups.has("echo")) await attempt("rows 4-5 (echo)", async () => void rows.push(...(await runEcho(sys, ctx, small.file))));
     if (groups.has("many")) await attempt("row 3 (many sessions)", async () => void rows.push(await runManySessions(sys, ctx, small)));
     if (groups.has("memory")) await attempt("row 10 (memory)", async () => void rows.push(await runMemory(sys, ctx)));
+    if (groups.has("screen")) await attempt("rows S1-S4 (screen)", async () => void rows.push(...(await runScreenRows(sys, ctx))));
     if (groups.has("profile")) await attempt("profile of row 1", async () => void (profile = await runProfile(sys, ctx, realistic, resultsDir)));
   } finally {
     await sys.stop().catch((err: unknown) => log(`stopping the system: ${String(err)}`));

@@ -25,9 +25,9 @@ export type Command =
       detach: boolean;
       detachKeys: Buffer;
     }
-  | { name: "attach"; id: string; fromSeq: number; tailBytes?: number; readOnly: boolean; detachKeys: Buffer }
+  | { name: "attach"; id: string; fromSeq: number; tailBytes?: number; history: boolean; readOnly: boolean; detachKeys: Buffer }
   | { name: "ls"; states: StateFilter[]; labels: Record<string, string>; json: boolean }
-  | { name: "logs"; id: string; fromSeq: number; follow: boolean; raw: boolean }
+  | { name: "logs"; id: string; fromSeq: number; follow: boolean; raw: boolean; screen: boolean }
   | { name: "export"; id: string; format: "asciicast"; title?: string }
   | { name: "kill"; id: string; signal?: string }
   | { name: "write"; id: string; data: Buffer | "stdin" }
@@ -75,6 +75,7 @@ const COMMAND_OPTIONS = {
   attach: {
     from: { type: "string" },
     tail: { type: "string" },
+    history: { type: "boolean" },
     "read-only": { type: "boolean" },
     "detach-keys": { type: "string" },
   },
@@ -87,6 +88,7 @@ const COMMAND_OPTIONS = {
     from: { type: "string" },
     follow: { type: "boolean", short: "f" },
     raw: { type: "boolean" },
+    screen: { type: "boolean" },
   },
   export: {
     format: { type: "string" },
@@ -109,17 +111,21 @@ Commands:
         Start PROGRAM in a new session and attach to it (-d: print its id and return).
         It gets the local terminal's size and TERM; --cwd is resolved here, default is the
         pty-service's directory.
-  attach ID [--from SEQ | --tail BYTES] [--read-only]
-        Replay the session's history, then follow it live and type into it.
+  attach ID [--history | --from SEQ | --tail BYTES] [--read-only]
+        Show the session's screen, then follow it live and type into it. The screen comes
+        from the store's latest snapshot and the output after it, not the whole history;
+        --history replays every byte instead (as do --from and --tail, from there).
   ls [--state STATE]... [--label K=V]... [--json]
         List sessions, newest first. STATE: running (includes starting), exited, killed,
         lost, or all (the default); repeat or comma-separate to combine.
         --json prints one JSON object per line (JSON Lines), one per session.
-  logs ID [--from SEQ] [-f|--follow] [--raw]
+  logs ID [--from SEQ] [-f|--follow] [--raw] | logs --screen ID
         Write the session's output to stdout, byte for byte. Nothing is stripped. When stdout
         is a terminal, terminal modes the output may have left on (mouse reporting, hidden
         cursor, alternate screen...) are switched back off at the end; --raw never adds
         anything. --follow keeps writing live output until the session ends.
+        --screen prints the session's screen as text instead (for an ended session, its
+        final state): the latest stored screen and the output after it, as a terminal shows it.
   export ID [--format asciicast] [--title TITLE]
         Write the session as an asciicast v2 recording to stdout (play it with asciinema).
         Output that is not valid UTF-8 is shown as U+FFFD; characters split across output
@@ -228,7 +234,7 @@ export function parseCli(argv: readonly string[], env: Record<string, string | u
     }
     case "attach": {
       const [id] = expectPositionals(positionals, ["ID"], command);
-      if (str("from") !== undefined && str("tail") !== undefined) throw new UsageError("attach takes --from or --tail, not both");
+      if ([str("from"), str("tail"), bool("history") || undefined].filter((v) => v !== undefined).length > 1) throw new UsageError("attach takes one of --history, --from and --tail");
       return {
         addresses,
         command: {
@@ -236,6 +242,7 @@ export function parseCli(argv: readonly string[], env: Record<string, string | u
           id: sessionId(id),
           fromSeq: str("from") === undefined ? 0 : positiveInt(str("from")!, "--from"),
           tailBytes: str("tail") === undefined ? undefined : byteCount(str("tail")!, "--tail"),
+          history: bool("history"),
           readOnly: bool("read-only"),
           detachKeys: detachKeys(str("detach-keys"), env),
         },
@@ -247,9 +254,10 @@ export function parseCli(argv: readonly string[], env: Record<string, string | u
     }
     case "logs": {
       const [id] = expectPositionals(positionals, ["ID"], command);
+      if (bool("screen") && (str("from") !== undefined || bool("follow") || bool("raw"))) throw new UsageError("logs --screen takes no --from, --follow or --raw");
       return {
         addresses,
-        command: { name: "logs", id: sessionId(id), fromSeq: str("from") === undefined ? 0 : positiveInt(str("from")!, "--from"), follow: bool("follow"), raw: bool("raw") },
+        command: { name: "logs", id: sessionId(id), fromSeq: str("from") === undefined ? 0 : positiveInt(str("from")!, "--from"), follow: bool("follow"), raw: bool("raw"), screen: bool("screen") },
       };
     }
     case "export": {

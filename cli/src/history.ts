@@ -33,14 +33,24 @@ function wrap<T>(conn: Connection, service: ServiceName, sessionId: string, call
   };
 }
 
-export function readHistory(conn: Connection, req: { sessionId: string; fromSeq?: number; toSeq?: number }): EventStream<HistoryEvent> {
+export function readHistory(conn: Connection, req: { sessionId: string; fromSeq?: number; toSeq?: number; fromScreen?: boolean }): EventStream<HistoryEvent> {
   const store = conn.storeClient();
-  return wrap(conn, "store-service", req.sessionId, store.ReadHistory({ sessionId: req.sessionId, fromSeq: req.fromSeq ?? 0, toSeq: req.toSeq ?? 0 }, conn.metadata()));
+  return wrap(
+    conn,
+    "store-service",
+    req.sessionId,
+    store.ReadHistory({ sessionId: req.sessionId, fromSeq: req.fromSeq ?? 0, toSeq: req.toSeq ?? 0, fromScreen: req.fromScreen ?? false }, conn.metadata()),
+  );
 }
 
-export function attach(conn: Connection, req: { sessionId: string; fromSeq?: number; liveOnly?: boolean }): EventStream<AttachEvent> {
+export function attach(conn: Connection, req: { sessionId: string; fromSeq?: number; liveOnly?: boolean; fromScreen?: boolean }): EventStream<AttachEvent> {
   const pty = conn.ptyClient();
-  return wrap(conn, "pty-service", req.sessionId, pty.Attach({ sessionId: req.sessionId, fromSeq: req.fromSeq ?? 0, liveOnly: req.liveOnly ?? false }, conn.metadata()));
+  return wrap(
+    conn,
+    "pty-service",
+    req.sessionId,
+    pty.Attach({ sessionId: req.sessionId, fromSeq: req.fromSeq ?? 0, liveOnly: req.liveOnly ?? false, fromScreen: req.fromScreen ?? false }, conn.metadata()),
+  );
 }
 
 export async function getSession(conn: Connection, sessionId: string): Promise<StoreApi.Session__Output> {

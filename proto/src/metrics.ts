@@ -176,10 +176,18 @@ export class StoreMetrics extends ServiceMetrics {
   private readonly reaperRecovered: Counter;
   private readonly reaperUnreachable: Gauge;
   private readonly reaperSeconds: Histogram;
+  private readonly screenSnapshots: Counter;
+  private readonly screenRawBytes: Counter;
+  private readonly screenStoredBytes: Counter;
+  private readonly screenUnreadable: Counter;
 
   constructor(opts: { service?: string; processMetrics?: boolean } = {}) {
     super({ service: opts.service ?? "store-service", processMetrics: opts.processMetrics });
     const r = [this.registry];
+    this.screenSnapshots = new Counter({ name: "ptykeep_store_screen_snapshots_total", help: "Screen snapshots written by the snapshot job.", registers: r });
+    this.screenRawBytes = new Counter({ name: "ptykeep_store_screen_snapshot_raw_bytes_total", help: "Bytes of serialised screens written.", registers: r });
+    this.screenStoredBytes = new Counter({ name: "ptykeep_store_screen_snapshot_stored_bytes_total", help: "Bytes those screens take compressed.", registers: r });
+    this.screenUnreadable = new Counter({ name: "ptykeep_store_screen_snapshots_unreadable_total", help: "Screen snapshots that did not decode and were skipped (never served).", registers: r });
     this.receivedBytes = new Counter({ name: "ptykeep_store_received_bytes_total", help: "Output bytes received on AppendOutput streams (resent chunks included).", registers: r });
     this.durableBytes = new Counter({ name: "ptykeep_store_durable_bytes_total", help: "Output bytes committed to PostgreSQL by flushes.", registers: r });
     this.flushSeconds = new Histogram({ name: "ptykeep_store_flush_seconds", help: "Duration of batch writer flush transactions, by outcome (ok, failed).", labelNames: ["outcome"], buckets: METRIC_BUCKETS.FLUSH_SECONDS, registers: r });
@@ -243,6 +251,16 @@ export class StoreMetrics extends ServiceMetrics {
   retained(r: RetentionObservation): void {
     this.retentionSessions.inc(r.sessions);
     this.retentionBytes.inc(r.bytes);
+  }
+
+  screenSnapshotWritten(s: { rawBytes: number; storedBytes: number }): void {
+    this.screenSnapshots.inc();
+    this.screenRawBytes.inc(s.rawBytes);
+    this.screenStoredBytes.inc(s.storedBytes);
+  }
+
+  screenSnapshotUnreadable(): void {
+    this.screenUnreadable.inc();
   }
 
   reaped(r: ReaperObservation): void {

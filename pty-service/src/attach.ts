@@ -18,10 +18,15 @@
  * INTERVALS_LOOKUP_MS and skipped on failure: Attach does not depend on the store when memory
  * holds what the viewer wants. A viewer attached while an interval is recorded sees it when it
  * attaches again.
+ *
+ * From the screen (from_screen): the store's ReadHistory from_screen gives the start, the newest
+ * screen snapshot and the durable chunks after it; memory and live events go on from the seq after
+ * the last of those, de-duplicated the same way. With `repaint`, the terminal is then resized by a
+ * row and back so that a full-screen program redraws itself (see the contract for the trade-off).
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import * as grpc from "@grpc/grpc-js";
-import { call as unaryCall, Code, notFound, resourceExhausted, ServiceError, toTimestamp, writeMessage, type CallContext, type Logger, type PtyApi, type StoreApi, type StoreServiceClient } from "@ptykeep/proto";
+import { call as unaryCall, Code, invalidArgument, notFound, resourceExhausted, ServiceError, toTimestamp, writeMessage, type CallContext, type Logger, type PtyApi, type StoreApi, type StoreServiceClient } from "@ptykeep/proto";
 import type { LiveEvent, MemorySnapshot, SessionActor, SessionEnd, SizeChange, Subscriber } from "./session-actor.js";
 import { SessionActor as Actor } from "./session-actor.js";
 import type { SessionRegistry } from "./session-registry.js";
@@ -144,6 +149,9 @@ class Emitter {
 }
 
 export async function attach(req: PtyApi.AttachRequest__Output, call: AttachCall, ctx: CallContext, deps: AttachDeps, sessionId: string): Promise<void> {
+  if (req.fromScreen && req.fromSeq !== 0) throw invalidArgument(`from_seq must be 0 with from_screen (got ${req.fromSeq}): the stream starts right after the screen snapshot`);
+  if (req.fromScreen && req.liveOnly) throw invalidArgument("from_screen and live_only cannot both be set: choose the screen then live output, or live output only");
+  if (req.repaint && !req.fromScreen) throw invalidArgument("repaint needs from_screen set");
   const actor = deps.registry.get(sessionId);
   if (!actor) return replayFromStore(req, call, ctx, deps, sessionId);
   if (actor.viewerCount >= deps.maxViewers) {
@@ -185,12 +193,16 @@ async function serve(req: PtyApi.AttachRequest__Output, ctx: CallContext, deps: 
     return { rows: size.rows, cols: size.cols };
   };
 
-  const fromStore = from === 0 || from < snap.firstSeq;
+  const screenFirst = req.fromScreen && snap.lastSeq >= 1;
+  const fromStore = screenFirst || from === 0 || from < snap.firstSeq;
   // Intervals after chunks served from memory (and before any output, when memory starts the stream).
   const intervals = unreachableIn(deps, actor.id, fromStore ? snap.firstSeq : Math.max(from, 1), snap.lastSeq, !fromStore && from <= 1, ctx.signal);
   // Awaited below unless the replay fails first; it only rejects when the call is aborted.
   intervals.catch(() => {});
-  if (fromStore) {
+  if (screenFirst) {
+    // The store's newest screen, then its chunks up to what memory holds (duplicates are dropped).
+    await replayStoreRange(emit, deps, actor.id, 0, snap, sizeAt, resizesAfter, { fromScreen: true, toSeq: snap.lastSeq });
+  } else if (fromStore) {
     // Older than memory: the store has it (everything before the first held seq is durable).
     await replayStoreRange(emit, deps, actor.id, from, snap, sizeAt, resizesAfter);
   } else {
@@ -215,6 +227,7 @@ async function serve(req: PtyApi.AttachRequest__Output, ctx: CallContext, deps: 
     await emit.exit(snap.end);
     return;
   }
+  if (req.repaint) await repaint(actor, sizeAt(Number.MAX_SAFE_INTEGER), deps.log);
 
   // Live.
   for (;;) {
@@ -233,7 +246,27 @@ async function serve(req: PtyApi.AttachRequest__Output, ctx: CallContext, deps: 
   }
 }
 
-/** Replays [from, snap.firstSeq - 1] from the store, sending the start message first. */
+/**
+ * A live full-screen program redraws on SIGWINCH: one row more, then the size again. Both resizes
+ * are real (recorded, seen by every viewer); a session that ended meanwhile is left alone.
+ */
+async function repaint(actor: SessionActor, size: { rows: number; cols: number }, log: Logger): Promise<void> {
+  const other = size.rows < MAX_REPAINT_ROWS ? size.rows + 1 : size.rows - 1;
+  try {
+    await actor.resize(other, size.cols);
+    await actor.resize(size.rows, size.cols);
+  } catch (err) {
+    log.info({ err, sessionId: actor.id }, "repaint nudge skipped");
+  }
+}
+
+/** Rows a repaint nudge may grow the terminal to (the contract's largest terminal dimension). */
+const MAX_REPAINT_ROWS = 1000;
+
+/**
+ * Replays [from, snap.firstSeq - 1] from the store, sending the start message first. With
+ * fromScreen, asks for the newest screen snapshot and the chunks after it up to toSeq.
+ */
 async function replayStoreRange(
   emit: Emitter,
   deps: AttachDeps,
@@ -242,19 +275,23 @@ async function replayStoreRange(
   snap: MemorySnapshot,
   sizeAt: (seq: number) => { rows: number; cols: number },
   resizesAfter: (seq: number) => SizeChange[],
+  screen?: { fromScreen: true; toSeq: number },
 ): Promise<void> {
-  const toSeq = snap.firstSeq - 1;
+  const toSeq = screen?.toSeq ?? snap.firstSeq - 1;
   if (toSeq < 1) {
     await emit.start({ fromSeq: 1, truncated: false, ...sizeAt(1), offset: 0 });
     return;
   }
   let reached = from === 0 ? 0 : from - 1;
   try {
-    for await (const msg of storeHistory(deps.store, sessionId, from, toSeq, emit.signal)) {
+    for await (const msg of storeHistory(deps.store, sessionId, from, toSeq, emit.signal, screen?.fromScreen ?? false)) {
       if (msg.start) {
         const s = msg.start;
         const size = s.fromSeq < snap.resizeFloor ? { rows: s.rows, cols: s.cols } : sizeAt(s.fromSeq);
-        await emit.start({ fromSeq: s.fromSeq, truncated: s.truncated, ...size, offset: s.offset });
+        await emit.start({ fromSeq: s.fromSeq, truncated: s.truncated, ...size, offset: s.offset, screenStatus: s.screenStatus, screenSeq: s.screenSeq, screenDetail: s.screenDetail });
+        reached = s.fromSeq - 1;
+      } else if (msg.screen) {
+        await emit.send({ screen: msg.screen });
       } else if (msg.output) {
         const c = msg.output;
         await emit.output({ seq: c.seq, offset: c.offset, ts: tsMs(c.ts), data: c.data });
@@ -275,7 +312,7 @@ async function replayStoreRange(
     if (code === Code.NOT_FOUND) throw notFound(`the history of session ${sessionId} is no longer in the store`);
     throw new ServiceError(Code.UNAVAILABLE, `cannot replay session ${sessionId} from seq ${from}: the store is unavailable (${details}); retry, or attach with live_only`);
   }
-  if (reached < toSeq) throw new ServiceError(Code.DATA_LOSS, `session ${sessionId}: the store's history stops at seq ${reached}, before ${toSeq + 1} where memory starts`);
+  if (reached < snap.firstSeq - 1) throw new ServiceError(Code.DATA_LOSS, `session ${sessionId}: the store's history stops at seq ${reached}, before ${snap.firstSeq} where memory starts`);
 }
 
 /** Attach to a session this node does not host: replay what the store has, then end. */
@@ -288,8 +325,9 @@ async function replayFromStore(req: PtyApi.AttachRequest__Output, call: AttachCa
   });
   let end: StoreApi.HistoryEnd__Output | undefined;
   try {
-    for await (const msg of storeHistory(deps.store, sessionId, req.fromSeq, 0, ctx.signal)) {
+    for await (const msg of storeHistory(deps.store, sessionId, req.fromSeq, 0, ctx.signal, req.fromScreen)) {
       if (msg.start) await writeMessage(call, { start: msg.start }, ctx.signal);
+      else if (msg.screen) await writeMessage(call, { screen: msg.screen }, ctx.signal);
       else if (msg.output) await writeMessage(call, { output: msg.output }, ctx.signal);
       else if (msg.resize) await writeMessage(call, { resize: msg.resize }, ctx.signal);
       else if (msg.unreachable) await writeMessage(call, { unreachable: msg.unreachable }, ctx.signal);
@@ -359,12 +397,22 @@ const REPLAY_RETRYABLE = new Set<number>([Code.UNAVAILABLE, Code.CANCELLED, Code
  * message comes once. Ends the store call when `signal` fires. Throws the store's error once
  * retries make no progress.
  */
-export async function* storeHistory(store: StoreServiceClient, sessionId: string, fromSeq: number, toSeq: number, signal: AbortSignal): AsyncGenerator<StoreApi.ReadHistoryResponse__Output> {
+export async function* storeHistory(
+  store: StoreServiceClient,
+  sessionId: string,
+  fromSeq: number,
+  toSeq: number,
+  signal: AbortSignal,
+  fromScreen = false,
+): AsyncGenerator<StoreApi.ReadHistoryResponse__Output> {
   let next = fromSeq;
   let started = false;
   let failures = 0;
+  // A screen announced by the start message and not received yet: a resumed call cannot give it.
+  let screenPending = false;
   for (;;) {
-    const history = store.readHistory({ sessionId, fromSeq: next, toSeq });
+    // Only the first call begins from the screen; a resumed one goes on after the last chunk.
+    const history = store.readHistory(started ? { sessionId, fromSeq: next, toSeq } : { sessionId, fromSeq: next, toSeq, fromScreen });
     const cancel = () => history.cancel();
     signal.addEventListener("abort", cancel, { once: true });
     try {
@@ -377,7 +425,9 @@ export async function* storeHistory(store: StoreServiceClient, sessionId: string
           }
           started = true;
           next = msg.start.fromSeq;
+          screenPending = msg.start.screenStatus === "SCREEN_STATUS_SNAPSHOT";
         }
+        if (msg.screen) screenPending = false;
         if (msg.output) {
           next = msg.output.seq + 1;
           failures = 0;
@@ -387,6 +437,7 @@ export async function* storeHistory(store: StoreServiceClient, sessionId: string
       return;
     } catch (err) {
       const code = (err as { code?: number }).code;
+      if (screenPending && !signal.aborted) throw new ServiceError(Code.UNAVAILABLE, `session ${sessionId}: the store call failed between the start and the screen snapshot; attach again`);
       if (signal.aborted || err instanceof ServiceError || code === undefined || !REPLAY_RETRYABLE.has(code) || ++failures > REPLAY_RETRIES) throw err;
       // The viewer may leave while this waits: that ends the wait (AbortError) and the replay.
       await sleep(REPLAY_RETRY_MS * 2 ** (failures - 1), undefined, { signal });

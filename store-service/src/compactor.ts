@@ -81,6 +81,8 @@ export interface CompactorOptions {
   now?: () => number;
   /** Prometheus counters of this process, updated after each pass. */
   metrics?: StoreMetrics;
+  /** Stores a screen snapshot right after chunk atSeq before retention drops the history up to it. */
+  screenBeforeTrim?: (sessionId: string, atSeq: number, signal: AbortSignal) => Promise<void>;
   /** Called at each step of each segment; a throw aborts that segment (fault injection). */
   onStep?: (step: CompactionStep, segment: { sessionId: string; firstSeq: number; lastSeq: number }) => void | Promise<void>;
 }
@@ -154,7 +156,7 @@ export class Compactor {
       for (const sessionId of await retentionCandidates(pool, { retentionBytes: capBytes, limit: COMPACTOR_TUNING.CANDIDATES_PER_PASS })) {
         signal.throwIfAborted();
         try {
-          await this.withSessionLock(sessionId, (client) => trimToCap(client, { sessionId, capBytes, stats: this.stats, log: this.opts.log }));
+          await this.withSessionLock(sessionId, (client) => trimToCap(client, { sessionId, capBytes, stats: this.stats, log: this.opts.log, screenBeforeTrim: this.opts.screenBeforeTrim, signal }));
         } catch (err) {
           if (signal.aborted || ++failures > COMPACTOR_TUNING.FAILURES_PER_PASS) throw err;
           this.opts.log.warn({ err, sessionId }, "retention of a session failed; the next pass retries it");

@@ -90,3 +90,36 @@ describe("loadStoreConfig", () => {
     });
   }
 });
+
+describe("loadStoreConfig: the screen snapshot job", () => {
+  it("reads its settings, with defaults", () => {
+    expect(loadStoreConfig({ DATABASE_URL: URL })).toMatchObject({
+      snapshotter: true,
+      snapshotEveryBytes: STORE_DEFAULTS.SNAPSHOT_EVERY_BYTES,
+      snapshotScrollback: STORE_DEFAULTS.SNAPSHOT_SCROLLBACK,
+    });
+    expect(
+      loadStoreConfig({
+        DATABASE_URL: URL,
+        STORE_SNAPSHOTTER: "off",
+        STORE_SNAPSHOT_INTERVAL_MS: "500",
+        STORE_SNAPSHOT_EVERY_BYTES: "4096",
+        STORE_SNAPSHOT_EVERY_MS: "1000",
+        STORE_SNAPSHOT_KEEP_EVERY_BYTES: "65536",
+        STORE_SNAPSHOT_SCROLLBACK: "50",
+      }),
+    ).toMatchObject({ snapshotter: false, snapshotIntervalMs: 500, snapshotEveryBytes: 4096, snapshotEveryMs: 1000, snapshotKeepEveryBytes: 65536, snapshotScrollback: 50 });
+  });
+
+  it("refuses bad values naming the variable", () => {
+    for (const [name, value] of [
+      ["STORE_SNAPSHOT_EVERY_BYTES", "12"],
+      ["STORE_SNAPSHOT_SCROLLBACK", "-1"],
+      ["STORE_SNAPSHOT_INTERVAL_MS", "soon"],
+      ["STORE_SNAPSHOTTER", "maybe"],
+    ] as const) {
+      expect(() => loadStoreConfig({ DATABASE_URL: URL, [name]: value })).toThrow(ConfigError);
+      expect(() => loadStoreConfig({ DATABASE_URL: URL, [name]: value })).toThrow(name);
+    }
+  });
+});

@@ -56,6 +56,18 @@ export interface StoreConfig {
   retentionBytes: number;
   /** STORE_RETENTION_MAX_AGE_MS: ended sessions are deleted this long after their end; 0 never. */
   retentionMaxAgeMs: number;
+  /** STORE_SNAPSHOTTER (on|off): run the screen snapshot job in this process. */
+  snapshotter: boolean;
+  /** STORE_SNAPSHOT_INTERVAL_MS: time between snapshot passes. */
+  snapshotIntervalMs: number;
+  /** STORE_SNAPSHOT_EVERY_BYTES: a screen snapshot every this many bytes of a session's output. */
+  snapshotEveryBytes: number;
+  /** STORE_SNAPSHOT_EVERY_MS: …or when the newest is older than this and output followed it. */
+  snapshotEveryMs: number;
+  /** STORE_SNAPSHOT_KEEP_EVERY_BYTES: older snapshots are thinned to one per this many bytes of output. */
+  snapshotKeepEveryBytes: number;
+  /** STORE_SNAPSHOT_SCROLLBACK: lines of scrollback a snapshot carries. */
+  snapshotScrollback: number;
   /** STORE_REAPER (on|off): run the reaper in this process. */
   reaper: boolean;
   /** STORE_REAPER_INTERVAL_MS: time between reaper passes. */
@@ -125,6 +137,20 @@ export const STORE_DEFAULTS = Object.freeze({
   RETENTION_BYTES: 50 * 1024 * 1024,
   /** Off: ended sessions are kept until deleted. */
   RETENTION_MAX_AGE_MS: 0,
+  SNAPSHOTTER: true,
+  /** Output is snapshotted within about this long of becoming durable; an idle pass is one query. */
+  SNAPSHOT_INTERVAL_MS: 2_000,
+  /**
+   * A returning viewer gets the snapshot and at most about this much output after it: with the
+   * snapshot itself (~100 KB for 1000 coloured lines) that stays within 256 KB before the live tail.
+   */
+  SNAPSHOT_EVERY_BYTES: 128 * 1024,
+  /** A trickling session still gets a recent screen. */
+  SNAPSHOT_EVERY_MS: 30_000,
+  /** One snapshot per 4 MiB of older history: ~13 for a 50 MiB session, a small share of its stored size. */
+  SNAPSHOT_KEEP_EVERY_BYTES: 4 * 1024 * 1024,
+  /** A screenful many times over, as terminals keep by default (xterm.js: 1000). */
+  SNAPSHOT_SCROLLBACK: 1_000,
   REAPER: true,
   /** A crashed pty-service's sessions show as lost within about interval + grace. */
   REAPER_INTERVAL_MS: 10_000,
@@ -182,6 +208,12 @@ export function loadStoreConfig(env: NodeJS.ProcessEnv = process.env): StoreConf
     compactAfterMs: envInt(env, "STORE_COMPACT_AFTER_MS", D.COMPACT_AFTER_MS, { min: 0, max: 30 * 86_400_000 }),
     retentionBytes: envInt(env, "STORE_RETENTION_BYTES", D.RETENTION_BYTES, { min: 0, max: Number.MAX_SAFE_INTEGER }),
     retentionMaxAgeMs: envInt(env, "STORE_RETENTION_MAX_AGE_MS", D.RETENTION_MAX_AGE_MS, { min: 0, max: Number.MAX_SAFE_INTEGER }),
+    snapshotter: envBool(env, "STORE_SNAPSHOTTER", D.SNAPSHOTTER),
+    snapshotIntervalMs: envInt(env, "STORE_SNAPSHOT_INTERVAL_MS", D.SNAPSHOT_INTERVAL_MS, { min: 10, max: 86_400_000 }),
+    snapshotEveryBytes: envInt(env, "STORE_SNAPSHOT_EVERY_BYTES", D.SNAPSHOT_EVERY_BYTES, { min: 1024, max: 1024 * 1024 * 1024 }),
+    snapshotEveryMs: envInt(env, "STORE_SNAPSHOT_EVERY_MS", D.SNAPSHOT_EVERY_MS, { min: 100, max: 30 * 86_400_000 }),
+    snapshotKeepEveryBytes: envInt(env, "STORE_SNAPSHOT_KEEP_EVERY_BYTES", D.SNAPSHOT_KEEP_EVERY_BYTES, { min: 1024, max: Number.MAX_SAFE_INTEGER }),
+    snapshotScrollback: envInt(env, "STORE_SNAPSHOT_SCROLLBACK", D.SNAPSHOT_SCROLLBACK, { min: 0, max: 100_000 }),
     reaper: envBool(env, "STORE_REAPER", D.REAPER),
     reaperIntervalMs,
     reaperGraceMs: envInt(env, "STORE_REAPER_GRACE_MS", D.REAPER_GRACE_MS, { min: 0, max: 30 * 86_400_000 }),

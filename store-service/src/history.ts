@@ -21,6 +21,7 @@ import { getOrThrow } from "./sessions.js";
 import { getSession, type SessionRow } from "./sql/sessions.js";
 import { sizeBefore, sizeEventsBetween } from "./sql/size-events.js";
 import { intervalsBetween } from "./sql/unreachable.js";
+import { findScreen, type ScreenRequest } from "./screen-start.js";
 
 export const HISTORY_TUNING = Object.freeze({
   /** Rows per page: enough to amortise a round trip over small chunks. */
@@ -85,6 +86,8 @@ export interface ReplayOptions {
   send(message: StoreApi.ReadHistoryResponse): Promise<void>;
   signal: AbortSignal;
   source?: ChunkSource;
+  /** Begin from the latest screen snapshot at or before a point (ReadHistoryRequest.from_screen). */
+  fromScreen?: ScreenRequest;
 }
 
 type EndReason = StoreApi.HistoryEndReason;
@@ -106,7 +109,10 @@ export async function replayHistory(opts: ReplayOptions): Promise<void> {
       `from_seq ${opts.fromSeq} is beyond the newest output of session ${sessionId} (last seq ${endSeq - 1}); read from ${firstKept}..${endSeq}, or 0 for the oldest kept output`,
     );
   }
-  const start = opts.fromSeq === 0 ? firstKept : Math.max(opts.fromSeq, firstKept);
+  // From the screen: the snapshot stands right after chunk screen.atSeq and the replay goes on
+  // from the chunk after it; without one, it is the full replay and the start says why.
+  const screen = opts.fromScreen ? await findScreen(pool, session, { ...opts.fromScreen, toSeq: opts.toSeq }) : undefined;
+  const start = screen?.snapshot ? screen.snapshot.atSeq + 1 : opts.fromSeq === 0 ? firstKept : Math.max(opts.fromSeq, firstKept);
   // Without to_seq the replay ends at the newest output there was when it began: a reader slower
   // than the program still finishes, and continues from next_seq with another call.
   const upper = opts.toSeq === 0 ? endSeq - 1 : opts.toSeq;
@@ -117,8 +123,18 @@ export async function replayHistory(opts: ReplayOptions): Promise<void> {
   // (at_seq < start, including at_seq 0, "before any output") has taken effect.
   const size = (await sizeBefore(pool, sessionId, start)) ?? { rows: session.initial_rows, cols: session.initial_cols };
   let rows = await page(start);
-  const offset = rows[0]?.seq === start ? rows[0].byte_offset : knownOffset(session, start);
-  await opts.send({ start: { fromSeq: start, truncated: opts.fromSeq !== 0 && opts.fromSeq < firstKept, rows: size.rows, cols: size.cols, offset } });
+  const offset = screen?.snapshot ? screen.snapshot.offset : rows[0]?.seq === start ? rows[0].byte_offset : knownOffset(session, start);
+  await opts.send({
+    start: {
+      fromSeq: start,
+      truncated: opts.fromSeq !== 0 && opts.fromSeq < firstKept,
+      rows: size.rows,
+      cols: size.cols,
+      offset,
+      ...(screen ? { screenStatus: screen.status, screenSeq: screen.snapshot?.atSeq ?? 0, screenDetail: screen.detail } : {}),
+    },
+  });
+  if (screen?.snapshot) await opts.send({ screen: screen.snapshot });
   // Intervals before any output (at_seq 0) belong right after the start of a whole replay; like
   // resizes, an event after chunk N is part of a replay only if chunk N is.
   if (start === 1 && session.unreachable_count > 0) {

@@ -17,6 +17,7 @@ import { createPool } from "./db/pool.js";
 import { migrate } from "./db/migrate.js";
 import { storeHandlers, type AppendStream } from "./service.js";
 import { Compactor } from "./compactor.js";
+import { Snapshotter } from "./snapshotter.js";
 import { Reaper } from "./reaper.js";
 import { countIntervalsByOutcome } from "./sql/unreachable.js";
 import { runPeriodically, type PeriodicJob } from "./periodic.js";
@@ -34,6 +35,8 @@ export interface RunningStore {
   stop(graceMs?: number): Promise<void>;
   /** The compactor of this process (undefined with STORE_COMPACTOR=off); its stats count its work. */
   compactor: Compactor | undefined;
+  /** The screen snapshot job of this process (undefined with STORE_SNAPSHOTTER=off). */
+  snapshotter: Snapshotter | undefined;
   /** The reaper of this process (undefined with STORE_REAPER=off). */
   reaper: Reaper | undefined;
   /** This process's Prometheus metrics (served when STORE_METRICS_LISTEN is set). */
@@ -75,8 +78,31 @@ export async function startStoreService(opts: { config: StoreConfig; log?: Logge
   });
   // Background jobs: every replica runs them; they coordinate through PostgreSQL locks.
   const jobs: PeriodicJob[] = [];
+  const snapshotter = config.snapshotter
+    ? new Snapshotter({
+        pool,
+        log,
+        metrics,
+        everyBytes: config.snapshotEveryBytes,
+        everyMs: config.snapshotEveryMs,
+        keepEveryBytes: config.snapshotKeepEveryBytes,
+        scrollback: config.snapshotScrollback,
+      })
+    : undefined;
+  if (snapshotter) {
+    const job = runPeriodically({ name: "snapshotter", intervalMs: config.snapshotIntervalMs, log, run: (signal) => snapshotter.runOnce(signal) });
+    jobs.push({ stop: () => job.stop().then(() => snapshotter.close()) });
+  }
   const compactor = config.compactor
-    ? new Compactor({ pool, log, metrics, compactAfterMs: config.compactAfterMs, retentionBytes: config.retentionBytes, retentionMaxAgeMs: config.retentionMaxAgeMs })
+    ? new Compactor({
+        pool,
+        log,
+        metrics,
+        compactAfterMs: config.compactAfterMs,
+        retentionBytes: config.retentionBytes,
+        retentionMaxAgeMs: config.retentionMaxAgeMs,
+        ...(snapshotter ? { screenBeforeTrim: (sessionId: string, atSeq: number, signal: AbortSignal) => snapshotter.snapshotForRetention(sessionId, atSeq, signal) } : {}),
+      })
     : undefined;
   if (compactor) jobs.push(runPeriodically({ name: "compactor", intervalMs: config.compactIntervalMs, log, run: (signal) => compactor.runOnce(signal) }));
   const reaper = config.reaper
@@ -103,7 +129,7 @@ export async function startStoreService(opts: { config: StoreConfig; log?: Logge
     server = await startServer({
       address: config.listen,
       log,
-      services: [{ name: STORE_SERVICE_NAME, definition: service, implementation: storeHandlers({ pool, writer, log, streams }) }],
+      services: [{ name: STORE_SERVICE_NAME, definition: service, implementation: storeHandlers({ pool, writer, log, streams, metrics }) }],
       tls: config.security.tls,
       tokens: config.security.tokens,
       metrics,
@@ -157,7 +183,7 @@ export async function startStoreService(opts: { config: StoreConfig; log?: Logge
     })();
     return stopping;
   };
-  return { port: server.port, address, stop, compactor, reaper, metrics, metricsAddress: metricsServer?.address };
+  return { port: server.port, address, stop, compactor, snapshotter, reaper, metrics, metricsAddress: metricsServer?.address };
 }
 
 function delay(ms: number): Promise<void> {

@@ -15,6 +15,7 @@ import type { Logger } from "@ptykeep/proto";
 import { withTransaction } from "./db/pool.js";
 import { deleteSegmentsThrough, expiredSessions, lockExpiredSession, oldestSegments, setFirstKept, type SegmentExtent } from "./sql/segments.js";
 import { deleteSessionCascade, getSession } from "./sql/sessions.js";
+import { deleteSnapshotsBefore } from "./sql/snapshots.js";
 
 export const RETENTION_TUNING = Object.freeze({
   /** Segments examined (and at most dropped) per transaction: a short transaction per step. */
@@ -34,7 +35,18 @@ export interface RetentionStats {
  * Drops the oldest segments of a session while the history kept after them is still over the
  * cap. The caller holds the session's compaction lock on `client`.
  */
-export async function trimToCap(client: pg.PoolClient, p: { sessionId: string; capBytes: number; stats: RetentionStats; log: Logger }): Promise<void> {
+export async function trimToCap(
+  client: pg.PoolClient,
+  p: {
+    sessionId: string;
+    capBytes: number;
+    stats: RetentionStats;
+    log: Logger;
+    /** Stores the screen right after chunk atSeq, so that replays from the new start show it right. */
+    screenBeforeTrim?: ((sessionId: string, atSeq: number, signal: AbortSignal) => Promise<void>) | undefined;
+    signal?: AbortSignal;
+  },
+): Promise<void> {
   for (let step = 0; ; step++) {
     const row = await getSession(client, p.sessionId);
     if (!row) return;
@@ -50,9 +62,19 @@ export async function trimToCap(client: pg.PoolClient, p: { sessionId: string; c
     }
     if (!last) return;
     const dropped = last.first_offset + last.byte_length - session.first_kept_offset;
+    if (p.screenBeforeTrim) {
+      // Without it, a replay of what is kept starts wherever the first kept chunk does: perhaps in
+      // a full-screen program whose setup was dropped. A failure is logged; the cap still holds.
+      await p.screenBeforeTrim(p.sessionId, last.last_seq, p.signal ?? new AbortController().signal).catch((err: unknown) => {
+        if (p.signal?.aborted) throw err;
+        p.log.warn({ err, sessionId: p.sessionId, atSeq: last.last_seq }, "screen snapshot at the new start of history failed; trimming without it");
+      });
+    }
     await client.query("BEGIN");
     try {
       await deleteSegmentsThrough(client, p.sessionId, last.last_seq);
+      // Snapshots of dropped history go with it; the one at the new start stays.
+      await deleteSnapshotsBefore(client, p.sessionId, last.last_seq);
       await setFirstKept(client, { sessionId: p.sessionId, firstKeptSeq: last.last_seq + 1, firstKeptOffset: last.first_offset + last.byte_length });
       await client.query("COMMIT");
     } catch (err) {

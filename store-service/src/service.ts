@@ -4,7 +4,7 @@
  * ServiceErrors, mapped to gRPC status in one place (@ptykeep/proto errors.ts).
  */
 import type pg from "pg";
-import { bidiStream, invalidArgument, serverStream, unary, validate, writeMessage, type Logger, type StoreApi } from "@ptykeep/proto";
+import { bidiStream, invalidArgument, serverStream, unary, validate, writeMessage, type Logger, type StoreApi, type StoreMetrics } from "@ptykeep/proto";
 import { appendOutput, type AppendStream } from "./append-output.js";
 import type { BatchWriter } from "./batch-writer.js";
 import { replayHistory } from "./history.js";
@@ -19,6 +19,8 @@ export interface ServiceDeps {
   log: Logger;
   /** Open AppendOutput streams, so shutdown can flush, ack and end them. */
   streams: Set<AppendStream>;
+  /** Counts unreadable screen snapshots met while serving. */
+  metrics?: StoreMetrics;
 }
 
 export function storeHandlers(deps: ServiceDeps): StoreApi.StoreServiceHandlers {
@@ -107,7 +109,11 @@ export function storeHandlers(deps: ServiceDeps): StoreApi.StoreServiceHandlers 
       const sessionId = validate.sessionId(req.sessionId);
       const fromSeq = validate.nonNegative(req.fromSeq, "from_seq");
       const toSeq = validate.nonNegative(req.toSeq, "to_seq");
-      await replayHistory({ pool, sessionId, fromSeq, toSeq, signal: ctx.signal, send: (m) => writeMessage(call, m, ctx.signal) });
+      const screenAtSeq = validate.nonNegative(req.screenAtSeq, "screen_at_seq");
+      if (req.fromScreen && fromSeq !== 0) throw invalidArgument(`from_seq must be 0 with from_screen (got ${fromSeq}): the replay starts right after the snapshot`);
+      if (!req.fromScreen && screenAtSeq !== 0) throw invalidArgument(`screen_at_seq ${screenAtSeq} needs from_screen set`);
+      const fromScreen = req.fromScreen ? { atSeq: screenAtSeq, log, metrics: deps.metrics } : undefined;
+      await replayHistory({ pool, sessionId, fromSeq, toSeq, signal: ctx.signal, send: (m) => writeMessage(call, m, ctx.signal), ...(fromScreen ? { fromScreen } : {}) });
     }),
 
     AppendOutput: bidiStream<StoreApi.AppendOutputRequest__Output, StoreApi.AppendOutputResponse>("AppendOutput", log, (call, ctx) => appendOutput(deps, call, ctx.signal)),

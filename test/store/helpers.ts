@@ -23,9 +23,9 @@ export async function startStoreFixture(prefix: string, env: Record<string, stri
   const db = dbUrl ? { url: dbUrl, drop: async () => {} } : await createTestDatabase(inject("pgAdminUrl"), prefix);
   // These tests register sessions on made-up pty nodes and count raw rows: the reaper would mark
   // them lost and the compactor move their rows (test/history covers both), so both are off
-  // unless a test asks for them.
+  // unless a test asks for them; so is the screen snapshot job (test/screen drives it).
   const store = await startStoreService({
-    config: loadStoreConfig({ DATABASE_URL: db.url, STORE_LISTEN: "127.0.0.1:0", STORE_REAPER: "off", STORE_COMPACTOR: "off", ...env }),
+    config: loadStoreConfig({ DATABASE_URL: db.url, STORE_LISTEN: "127.0.0.1:0", STORE_REAPER: "off", STORE_COMPACTOR: "off", STORE_SNAPSHOTTER: "off", ...env }),
   });
   const client = createStoreClient(store.address);
   return {

@@ -34,20 +34,29 @@ export interface AttachParams {
   id: string;
   /** First seq to show; 0 means the oldest kept output. */
   fromSeq: number;
+  /** Begin with the session's screen (the store's latest snapshot) instead of its whole history. */
+  fromScreen?: boolean;
   readOnly: boolean;
   detachKeys: Buffer;
 }
 
-/** `attach ID [--from SEQ | --tail BYTES]`: resolves --tail to a seq, then attaches. */
-export async function attachCommand(ctx: Context, cmd: { id: string; fromSeq: number; tailBytes?: number; readOnly: boolean; detachKeys: Buffer }): Promise<number> {
+/** `attach ID [--history | --from SEQ | --tail BYTES]`: from the screen by default; resolves --tail to a seq. */
+export async function attachCommand(ctx: Context, cmd: { id: string; fromSeq: number; tailBytes?: number; history: boolean; readOnly: boolean; detachKeys: Buffer }): Promise<number> {
   let fromSeq = cmd.fromSeq;
   if (cmd.tailBytes !== undefined) {
     const session = await getSession(ctx.conn, cmd.id);
     const target = session.durableBytes - cmd.tailBytes;
     fromSeq = target <= 0 ? 0 : await seqAtOffset(ctx.conn, session, target);
   }
-  return attachSession(ctx, { id: cmd.id, fromSeq, readOnly: cmd.readOnly, detachKeys: cmd.detachKeys });
+  const fromScreen = !cmd.history && cmd.fromSeq === 0 && cmd.tailBytes === undefined;
+  return attachSession(ctx, { id: cmd.id, fromSeq, fromScreen, readOnly: cmd.readOnly, detachKeys: cmd.detachKeys });
 }
+
+/**
+ * A screen snapshot is written for a fresh terminal: the local one is cleared first (screen and
+ * scrollback, cursor home, default pen), so what was on it does not show through.
+ */
+export const FRESH_TERMINAL = "\x1b[0m\x1b[H\x1b[2J\x1b[3J";
 
 /** Sends keystrokes in order, one Write at a time, coalescing what was typed meanwhile. */
 class KeyWriter {
@@ -160,11 +169,16 @@ export async function attachSession(ctx: Context, p: AttachParams): Promise<numb
     let first = true;
     while (!detached && !exit) {
       const before = lastSeq;
-      stream = attach(conn, { sessionId: p.id, fromSeq: lastSeq > 0 ? lastSeq + 1 : p.fromSeq });
+      // From the screen on the first call only: a re-attach goes on after the last seq shown.
+      stream = attach(conn, { sessionId: p.id, fromSeq: lastSeq > 0 ? lastSeq + 1 : p.fromSeq, fromScreen: (p.fromScreen ?? false) && first });
       if (detached) stream.cancel();
       try {
         for await (const ev of stream) {
-          if (ev.output) {
+          if (ev.screen) {
+            alt.observe(ev.screen.data);
+            await out.write(Buffer.concat([Buffer.from(FRESH_TERMINAL), ev.screen.data]));
+            lastSeq = ev.screen.atSeq;
+          } else if (ev.output) {
             const { seq, data } = ev.output;
             if (seq <= lastSeq) continue;
             alt.observe(data);
@@ -234,8 +248,12 @@ async function replayFromStore(ctx: Context, p: AttachParams, lastSeq: number, o
     throw ptyError;
   }
   let exit: SessionExit | undefined;
-  for await (const ev of readHistory(ctx.conn, { sessionId: p.id, fromSeq: lastSeq > 0 ? lastSeq + 1 : p.fromSeq })) {
-    if (ev.output) {
+  const fromScreen = (p.fromScreen ?? false) && lastSeq === 0;
+  for await (const ev of readHistory(ctx.conn, { sessionId: p.id, fromSeq: lastSeq > 0 ? lastSeq + 1 : p.fromSeq, fromScreen })) {
+    if (ev.screen) {
+      alt.observe(ev.screen.data);
+      await out.write(Buffer.concat([Buffer.from(FRESH_TERMINAL), ev.screen.data]));
+    } else if (ev.output) {
       alt.observe(ev.output.data);
       await out.write(ev.output.data);
     } else if (ev.exit) {

@@ -1,6 +1,6 @@
 /**
  * `ptykeep logs ID [--from SEQ] [--follow] [--raw]`: the session's output on stdout, byte for
- * byte. Safe to pipe: nothing is decoded, stripped or added when stdout is not a terminal, and a
+ * byte (`logs --screen ID`: its screen as text, screen-text.ts). Safe to pipe: nothing is decoded, stripped or added when stdout is not a terminal, and a
  * reader that goes away (`| head`) just ends it. When stdout is a terminal, modes the output left
  * on (mouse reporting, alternate screen...) are switched off at the end, unless --raw.
  *
@@ -13,6 +13,7 @@ import { isTty } from "../context.js";
 import { CliError, EXIT } from "../errors.js";
 import { attach, getSession, readHistory } from "../history.js";
 import { OutputSink, Progress } from "../output.js";
+import { screenText } from "../screen-text.js";
 import { AltScreenTracker, terminalResetSequence } from "../terminal.js";
 
 export const FOLLOW = Object.freeze({
@@ -22,7 +23,8 @@ export const FOLLOW = Object.freeze({
 
 type HistoryEndReason = StoreApi.HistoryEndReason__Output;
 
-export async function logsCommand(ctx: Context, cmd: { id: string; fromSeq: number; follow: boolean; raw: boolean }): Promise<number> {
+export async function logsCommand(ctx: Context, cmd: { id: string; fromSeq: number; follow: boolean; raw: boolean; screen?: boolean }): Promise<number> {
+  if (cmd.screen) return screenText(ctx, cmd.id);
   const { conn, stdout, stderr } = ctx;
   const session = await getSession(conn, cmd.id);
   const out = new OutputSink(stdout);

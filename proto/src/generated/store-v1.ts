@@ -22,6 +22,8 @@ export * from "./ptykeep/store/v1/ReadHistoryRequest.js";
 export * from "./ptykeep/store/v1/ReadHistoryResponse.js";
 export * from "./ptykeep/store/v1/RegisterSessionRequest.js";
 export * from "./ptykeep/store/v1/RegisterSessionResponse.js";
+export * from "./ptykeep/store/v1/ScreenSnapshot.js";
+export * from "./ptykeep/store/v1/ScreenStatus.js";
 export * from "./ptykeep/store/v1/Session.js";
 export * from "./ptykeep/store/v1/SessionExit.js";
 export * from "./ptykeep/store/v1/SessionState.js";

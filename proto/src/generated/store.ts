@@ -22,6 +22,7 @@ import type { ReadHistoryRequest as _ptykeep_store_v1_ReadHistoryRequest, ReadHi
 import type { ReadHistoryResponse as _ptykeep_store_v1_ReadHistoryResponse, ReadHistoryResponse__Output as _ptykeep_store_v1_ReadHistoryResponse__Output } from './ptykeep/store/v1/ReadHistoryResponse.js';
 import type { RegisterSessionRequest as _ptykeep_store_v1_RegisterSessionRequest, RegisterSessionRequest__Output as _ptykeep_store_v1_RegisterSessionRequest__Output } from './ptykeep/store/v1/RegisterSessionRequest.js';
 import type { RegisterSessionResponse as _ptykeep_store_v1_RegisterSessionResponse, RegisterSessionResponse__Output as _ptykeep_store_v1_RegisterSessionResponse__Output } from './ptykeep/store/v1/RegisterSessionResponse.js';
+import type { ScreenSnapshot as _ptykeep_store_v1_ScreenSnapshot, ScreenSnapshot__Output as _ptykeep_store_v1_ScreenSnapshot__Output } from './ptykeep/store/v1/ScreenSnapshot.js';
 import type { Session as _ptykeep_store_v1_Session, Session__Output as _ptykeep_store_v1_Session__Output } from './ptykeep/store/v1/Session.js';
 import type { SessionExit as _ptykeep_store_v1_SessionExit, SessionExit__Output as _ptykeep_store_v1_SessionExit__Output } from './ptykeep/store/v1/SessionExit.js';
 import type { SizeChange as _ptykeep_store_v1_SizeChange, SizeChange__Output as _ptykeep_store_v1_SizeChange__Output } from './ptykeep/store/v1/SizeChange.js';
@@ -66,6 +67,8 @@ export interface ProtoGrpcType {
         ReadHistoryResponse: MessageTypeDefinition<_ptykeep_store_v1_ReadHistoryResponse, _ptykeep_store_v1_ReadHistoryResponse__Output>
         RegisterSessionRequest: MessageTypeDefinition<_ptykeep_store_v1_RegisterSessionRequest, _ptykeep_store_v1_RegisterSessionRequest__Output>
         RegisterSessionResponse: MessageTypeDefinition<_ptykeep_store_v1_RegisterSessionResponse, _ptykeep_store_v1_RegisterSessionResponse__Output>
+        ScreenSnapshot: MessageTypeDefinition<_ptykeep_store_v1_ScreenSnapshot, _ptykeep_store_v1_ScreenSnapshot__Output>
+        ScreenStatus: EnumTypeDefinition
         Session: MessageTypeDefinition<_ptykeep_store_v1_Session, _ptykeep_store_v1_Session__Output>
         SessionExit: MessageTypeDefinition<_ptykeep_store_v1_SessionExit, _ptykeep_store_v1_SessionExit__Output>
         SessionState: EnumTypeDefinition

@@ -5,6 +5,7 @@ import type { OutputChunk as _ptykeep_store_v1_OutputChunk, OutputChunk__Output 
 import type { SizeChange as _ptykeep_store_v1_SizeChange, SizeChange__Output as _ptykeep_store_v1_SizeChange__Output } from '../../../ptykeep/store/v1/SizeChange.js';
 import type { SessionExit as _ptykeep_store_v1_SessionExit, SessionExit__Output as _ptykeep_store_v1_SessionExit__Output } from '../../../ptykeep/store/v1/SessionExit.js';
 import type { UnreachableInterval as _ptykeep_store_v1_UnreachableInterval, UnreachableInterval__Output as _ptykeep_store_v1_UnreachableInterval__Output } from '../../../ptykeep/store/v1/UnreachableInterval.js';
+import type { ScreenSnapshot as _ptykeep_store_v1_ScreenSnapshot, ScreenSnapshot__Output as _ptykeep_store_v1_ScreenSnapshot__Output } from '../../../ptykeep/store/v1/ScreenSnapshot.js';
 
 export interface AttachResponse {
   /**
@@ -22,7 +23,11 @@ export interface AttachResponse {
    * replayed from the store's history.
    */
   'unreachable'?: (_ptykeep_store_v1_UnreachableInterval | null);
-  'event'?: "start"|"output"|"resize"|"exit"|"unreachable";
+  /**
+   * Right after `start` when the stream begins from a screen snapshot (from_screen).
+   */
+  'screen'?: (_ptykeep_store_v1_ScreenSnapshot | null);
+  'event'?: "start"|"output"|"resize"|"exit"|"unreachable"|"screen";
 }
 
 export interface AttachResponse__Output {
@@ -41,5 +46,9 @@ export interface AttachResponse__Output {
    * replayed from the store's history.
    */
   'unreachable'?: (_ptykeep_store_v1_UnreachableInterval__Output | null);
-  'event'?: "start"|"output"|"resize"|"exit"|"unreachable";
+  /**
+   * Right after `start` when the stream begins from a screen snapshot (from_screen).
+   */
+  'screen'?: (_ptykeep_store_v1_ScreenSnapshot__Output | null);
+  'event'?: "start"|"output"|"resize"|"exit"|"unreachable"|"screen";
 }

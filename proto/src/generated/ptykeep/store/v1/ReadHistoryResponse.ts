@@ -6,6 +6,7 @@ import type { SizeChange as _ptykeep_store_v1_SizeChange, SizeChange__Output as 
 import type { SessionExit as _ptykeep_store_v1_SessionExit, SessionExit__Output as _ptykeep_store_v1_SessionExit__Output } from '../../../ptykeep/store/v1/SessionExit.js';
 import type { HistoryEnd as _ptykeep_store_v1_HistoryEnd, HistoryEnd__Output as _ptykeep_store_v1_HistoryEnd__Output } from '../../../ptykeep/store/v1/HistoryEnd.js';
 import type { UnreachableInterval as _ptykeep_store_v1_UnreachableInterval, UnreachableInterval__Output as _ptykeep_store_v1_UnreachableInterval__Output } from '../../../ptykeep/store/v1/UnreachableInterval.js';
+import type { ScreenSnapshot as _ptykeep_store_v1_ScreenSnapshot, ScreenSnapshot__Output as _ptykeep_store_v1_ScreenSnapshot__Output } from '../../../ptykeep/store/v1/ScreenSnapshot.js';
 
 export interface ReadHistoryResponse {
   'start'?: (_ptykeep_store_v1_HistoryStart | null);
@@ -17,7 +18,11 @@ export interface ReadHistoryResponse {
    * The session's pty-service could not be reached from here (after output chunk at_seq).
    */
   'unreachable'?: (_ptykeep_store_v1_UnreachableInterval | null);
-  'event'?: "start"|"output"|"resize"|"exit"|"end"|"unreachable";
+  /**
+   * Right after `start` when the replay begins from a screen snapshot (from_screen).
+   */
+  'screen'?: (_ptykeep_store_v1_ScreenSnapshot | null);
+  'event'?: "start"|"output"|"resize"|"exit"|"end"|"unreachable"|"screen";
 }
 
 export interface ReadHistoryResponse__Output {
@@ -30,5 +35,9 @@ export interface ReadHistoryResponse__Output {
    * The session's pty-service could not be reached from here (after output chunk at_seq).
    */
   'unreachable'?: (_ptykeep_store_v1_UnreachableInterval__Output | null);
-  'event'?: "start"|"output"|"resize"|"exit"|"end"|"unreachable";
+  /**
+   * Right after `start` when the replay begins from a screen snapshot (from_screen).
+   */
+  'screen'?: (_ptykeep_store_v1_ScreenSnapshot__Output | null);
+  'event'?: "start"|"output"|"resize"|"exit"|"end"|"unreachable"|"screen";
 }

@@ -1,0 +1,219 @@
+/**
+ * Screen snapshots in the store: the snapshot job, and ReadHistory from the screen.
+ *
+ * At every snapshot point, the snapshot written into a fresh terminal followed by the chunks after
+ * it equals, cell by cell plus cursor, buffer and modes, a terminal that saw the whole history;
+ * the seam between snapshot and chunks has no gap and no duplicate, for running and ended sessions
+ * and after retention trims; each byte is fed to the emulator once however many passes it takes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Code, type StoreApi } from "@ptykeep/proto";
+import { Snapshotter } from "../../store-service/src/snapshotter.js";
+import { AppendStream, log, newSession, readHistory, startHistoryFixture, unaryCall, type HistoryFixture } from "../history/helpers.js";
+import { codeOf, historyEnd } from "../store/helpers.js";
+import { diffScreens, replayInto, screenState } from "./helpers.js";
+import { terminalScript, type ScriptEvent } from "./terminal-script.js";
+
+const SCROLLBACK = 200;
+
+let fx: HistoryFixture;
+beforeAll(async () => {
+  fx = await startHistoryFixture("screen_snapshots");
+});
+afterAll(async () => {
+  await fx?.shutdown();
+});
+
+function snapshotter(opts: Partial<ConstructorParameters<typeof Snapshotter>[0]> = {}) {
+  // keepEveryBytes 1: every snapshot is its own span, so none is thinned and every point is tested.
+  return new Snapshotter({ pool: fx.pool, log, everyBytes: 2048, everyMs: 3_600_000, keepEveryBytes: 1, scrollback: SCROLLBACK, ...opts });
+}
+
+/** Stores the script's events as chunks (and resizes at their seqs) from seq firstSeq; returns the next seq and offset. */
+async function store(sessionId: string, events: ScriptEvent[], at: { seq: number; offset: number; changeNo: number }) {
+  const s = new AppendStream(fx.client);
+  let { seq, offset, changeNo } = at;
+  for (const e of events) {
+    if (e.data) {
+      s.write([{ chunk: { sessionId, seq, offset, ts: { seconds: Math.floor(Date.now() / 1000), nanos: 0 }, data: e.data } }]);
+      offset += e.data.length;
+      seq++;
+    } else if (e.resize) {
+      await unaryCall(fx.client, "UpdateSize", { sessionId, rows: e.resize.rows, cols: e.resize.cols, atSeq: seq - 1, changeNo: ++changeNo });
+    }
+  }
+  await s.untilAcked(sessionId, seq - 1, 30_000);
+  s.close();
+  return { seq, offset, changeNo };
+}
+
+async function snapshotSeqs(sessionId: string): Promise<number[]> {
+  return (await fx.query<{ at_seq: number }>("SELECT at_seq FROM screen_snapshots WHERE session_id = $1 ORDER BY at_seq", [sessionId])).map((r) => Number(r.at_seq));
+}
+
+/** The terminal after the whole kept history (plain replay, from its start). */
+async function fullScreen(sessionId: string, toSeq = 0) {
+  const events = await readHistory(fx.client, { sessionId, toSeq });
+  const start = events[0]!.start!;
+  const term = await replayInto({ rows: start.rows, cols: start.cols, scrollback: SCROLLBACK, events: replayEvents(events) });
+  const state = await screenState(term);
+  term.dispose();
+  return state;
+}
+
+function replayEvents(events: StoreApi.ReadHistoryResponse__Output[]): ScriptEvent[] {
+  return events.flatMap((e): ScriptEvent[] => (e.output ? [{ data: e.output.data }] : e.resize ? [{ resize: { rows: e.resize.rows, cols: e.resize.cols } }] : []));
+}
+
+/** Checks the from-screen replay at `atSeq` against the terminal that saw everything; returns the replay. */
+async function checkFromScreen(sessionId: string, atSeq: number, want: Awaited<ReturnType<typeof fullScreen>>, toSeq = 0) {
+  const events = await readHistory(fx.client, { sessionId, fromScreen: true, screenAtSeq: atSeq, toSeq });
+  const start = events[0]!.start!;
+  expect(start.screenStatus).toBe("SCREEN_STATUS_SNAPSHOT");
+  const screen = events[1]!.screen!;
+  if (atSeq !== 0) expect(screen.atSeq).toBeLessThanOrEqual(atSeq);
+  expect(start).toMatchObject({ fromSeq: screen.atSeq + 1, screenSeq: screen.atSeq, rows: screen.rows, cols: screen.cols, offset: screen.offset });
+  // The seam: the chunks go on right after the snapshot, contiguous in seq and offset.
+  const outs = events.filter((e) => e.output).map((e) => e.output!);
+  let seq = screen.atSeq + 1;
+  let offset = screen.offset;
+  for (const o of outs) {
+    expect({ seq: o.seq, offset: o.offset }).toEqual({ seq, offset });
+    seq++;
+    offset += o.data.length;
+  }
+  const term = await replayInto({ rows: screen.rows, cols: screen.cols, scrollback: SCROLLBACK, snapshot: screen.data, events: replayEvents(events) });
+  expect(diffScreens(want, await screenState(term)), `from the snapshot at seq ${screen.atSeq}`).toEqual([]);
+  term.dispose();
+  return events;
+}
+
+describe("screen snapshots", () => {
+  it("reproduce the screen exactly from every snapshot point, with no gap or duplicate at the seam", async () => {
+    const id = await newSession(fx);
+    const script = terminalScript(7);
+    const half = Math.floor(script.length / 2);
+    const at = await store(id, script.slice(0, half), { seq: 1, offset: 0, changeNo: 0 });
+    const first = snapshotter({ everyBytes: 512 });
+    await first.runOnce();
+    const third = Math.floor(script.length * 0.75);
+    const mid = await store(id, script.slice(half, third), at);
+    await first.runOnce();
+    // Linear: the same job fed every byte once over both passes.
+    expect(first.stats.bytesFed).toBe(mid.offset);
+    // Another replica (no emulator in memory) carries on from the newest stored snapshot.
+    const [newest] = await fx.query<{ byte_offset: number }>("SELECT byte_offset FROM screen_snapshots WHERE session_id = $1 ORDER BY at_seq DESC LIMIT 1", [id]);
+    const end = await store(id, script.slice(third), mid);
+    const second = snapshotter({ everyBytes: 512 });
+    await second.runOnce();
+    expect(second.stats.bytesFed).toBe(end.offset - Number(newest!.byte_offset));
+    const seqs = await snapshotSeqs(id);
+    expect(seqs.length).toBeGreaterThan(10);
+
+    const want = await fullScreen(id);
+    for (const s of seqs) await checkFromScreen(id, s, want);
+    // Running session, newest screen: ends caught up at the last chunk.
+    const latest = await readHistory(fx.client, { sessionId: id, fromScreen: true });
+    expect(latest[1]!.screen!.atSeq).toBe(seqs[seqs.length - 1]);
+    expect(historyEnd(latest)).toMatchObject({ reason: "HISTORY_END_REASON_CAUGHT_UP", lastSeq: end.seq - 1, nextOffset: end.offset });
+  });
+
+  it("a replay bounded by to_seq shows the screen at that point", async () => {
+    const id = await newSession(fx);
+    const script = terminalScript(11);
+    const end = await store(id, script, { seq: 1, offset: 0, changeNo: 0 });
+    await snapshotter().runOnce();
+    const seqs = await snapshotSeqs(id);
+    const point = Math.floor((end.seq - 1) * 0.6);
+    const want = await fullScreen(id, point);
+    const events = await checkFromScreen(id, 0, want, point);
+    expect(events[1]!.screen!.atSeq).toBe(Math.max(...seqs.filter((s) => s <= point)));
+    expect(historyEnd(events)).toMatchObject({ reason: "HISTORY_END_REASON_TO_SEQ", lastSeq: point });
+  });
+
+  it("an ended session's final screen is a snapshot, followed by the exit and nothing else", async () => {
+    const id = await newSession(fx);
+    const end = await store(id, terminalScript(3), { seq: 1, offset: 0, changeNo: 0 });
+    await unaryCall(fx.client, "MarkRunning", { sessionId: id, pid: 42 });
+    await unaryCall(fx.client, "MarkExited", { sessionId: id, exitCode: 0, signal: "", finalSeq: end.seq - 1, reason: "END_REASON_EXITED" });
+    await snapshotter({ everyBytes: 1024 * 1024 }).runOnce();
+    const [row] = await fx.query<{ at_seq: number; reason: string }>("SELECT at_seq, reason FROM screen_snapshots WHERE session_id = $1 ORDER BY at_seq DESC LIMIT 1", [id]);
+    expect(row).toMatchObject({ at_seq: end.seq - 1, reason: "end" });
+    const events = await checkFromScreen(id, 0, await fullScreen(id));
+    expect(events.filter((e) => e.output)).toEqual([]);
+    expect(events[events.length - 2]!.exit).toBeTruthy();
+    expect(historyEnd(events)).toMatchObject({ reason: "HISTORY_END_REASON_COMPLETE", lastSeq: end.seq - 1 });
+  });
+
+  it("says why it falls back to the full history: no snapshot yet", async () => {
+    const id = await newSession(fx);
+    await store(id, terminalScript(5).slice(0, 20), { seq: 1, offset: 0, changeNo: 0 });
+    const events = await readHistory(fx.client, { sessionId: id, fromScreen: true });
+    expect(events[0]!.start).toMatchObject({ fromSeq: 1, screenStatus: "SCREEN_STATUS_NO_SNAPSHOT", screenSeq: 0 });
+    expect(events[0]!.start!.screenDetail).toMatch(/no screen snapshot/);
+    expect(events.some((e) => e.screen)).toBe(false);
+    expect(events.filter((e) => e.output).length).toBe(20);
+  });
+
+  it("skips a snapshot that does not decode (older one, or full replay), counts it and never serves it", async () => {
+    const id = await newSession(fx);
+    await store(id, terminalScript(13), { seq: 1, offset: 0, changeNo: 0 });
+    await snapshotter().runOnce();
+    const seqs = await snapshotSeqs(id);
+    const newest = seqs[seqs.length - 1]!;
+    await fx.query("UPDATE screen_snapshots SET data = $2 WHERE session_id = $1 AND at_seq = $3", [id, Buffer.from("not a zstd frame"), newest]);
+    const metricsBefore = await unreadableCount();
+    const events = await checkFromScreen(id, 0, await fullScreen(id));
+    expect(events[1]!.screen!.atSeq).toBe(seqs[seqs.length - 2]);
+    expect(await unreadableCount()).toBe(metricsBefore + 1);
+    // Every snapshot unreadable: the full history, and the start says why.
+    await fx.query("UPDATE screen_snapshots SET data = $2 WHERE session_id = $1", [id, Buffer.from("garbage")]);
+    const all = await readHistory(fx.client, { sessionId: id, fromScreen: true });
+    expect(all[0]!.start).toMatchObject({ fromSeq: 1, screenStatus: "SCREEN_STATUS_UNREADABLE" });
+    expect(all.some((e) => e.screen)).toBe(false);
+    // The job does not build on a damaged snapshot either: it starts again from the first chunk.
+    await fx.query("DELETE FROM screen_snapshots WHERE session_id = $1 AND at_seq < $2", [id, newest]);
+    const job = snapshotter();
+    await store(id, [{ data: Buffer.from("more\r\n".repeat(600)) }], { seq: (await fx.query<{ d: number }>("SELECT durable_seq AS d FROM sessions WHERE session_id = $1", [id]))[0]!.d + 1, offset: Number((await fx.query<{ b: number }>("SELECT durable_bytes AS b FROM sessions WHERE session_id = $1", [id]))[0]!.b), changeNo: 100 });
+    await job.runOnce();
+    expect(job.stats.unreadable).toBe(1);
+    expect(job.stats.bytesFed).toBe(Number((await fx.query<{ b: number }>("SELECT durable_bytes AS b FROM sessions WHERE session_id = $1", [id]))[0]!.b));
+  });
+
+  it("after retention trims, the first kept seq has a snapshot and the screen there is right", async () => {
+    const id = await newSession(fx);
+    const end = await store(id, terminalScript(17), { seq: 1, offset: 0, changeNo: 0 });
+    const job = snapshotter({ everyBytes: 1024 * 1024 });
+    const want = await fullScreen(id);
+    const compactor = fx.compactor({ segmentRawBytes: 4 * 1024, retentionBytes: Math.floor(end.offset / 2), screenBeforeTrim: (s, atSeq, signal) => job.snapshotForRetention(s, atSeq, signal) });
+    await compactor.runOnce();
+    const session = (await unaryCall<StoreApi.GetSessionRequest, StoreApi.GetSessionResponse__Output>(fx.client, "GetSession", { sessionId: id })).session!;
+    expect(session.firstKeptSeq).toBeGreaterThan(1);
+    const seqs = await snapshotSeqs(id);
+    expect(seqs).toEqual([session.firstKeptSeq - 1]);
+    // From the screen at the start of kept history: the whole kept tail, and the right screen.
+    const events = await checkFromScreen(id, 0, want);
+    expect(events[0]!.start!.fromSeq).toBe(session.firstKeptSeq);
+    // The plain replay from there would start mid-session, without the alternate screen it is in.
+    expect(historyEnd(events)).toMatchObject({ lastSeq: end.seq - 1 });
+    const [kept] = await fx.query<{ reason: string }>("SELECT reason FROM screen_snapshots WHERE session_id = $1", [id]);
+    expect(kept!.reason).toBe("retention");
+  });
+
+  it("refuses bad points with the status and the field to fix", async () => {
+    const id = await newSession(fx);
+    const end = await store(id, terminalScript(19).slice(0, 30), { seq: 1, offset: 0, changeNo: 0 });
+    const fail = (req: Partial<StoreApi.ReadHistoryRequest>) => codeOf(readHistory(fx.client, { sessionId: id, ...req }));
+    expect(await fail({ fromScreen: true, fromSeq: 3 })).toMatchObject({ code: Code.INVALID_ARGUMENT, details: expect.stringMatching(/from_seq/) });
+    expect(await fail({ screenAtSeq: 3 })).toMatchObject({ code: Code.INVALID_ARGUMENT, details: expect.stringMatching(/screen_at_seq .*from_screen/) });
+    expect(await fail({ fromScreen: true, screenAtSeq: 10, toSeq: 5 })).toMatchObject({ code: Code.INVALID_ARGUMENT, details: expect.stringMatching(/screen_at_seq 10 is after to_seq 5/) });
+    expect(await fail({ fromScreen: true, screenAtSeq: end.seq + 5 })).toMatchObject({ code: Code.OUT_OF_RANGE, details: expect.stringMatching(/screen_at_seq/) });
+    await fx.query("UPDATE sessions SET first_kept_seq = 10 WHERE session_id = $1", [id]);
+    expect(await fail({ fromScreen: true, screenAtSeq: 4 })).toMatchObject({ code: Code.OUT_OF_RANGE, details: expect.stringMatching(/screen_at_seq 4 is before the oldest kept/) });
+  });
+});
+
+async function unreadableCount(): Promise<number> {
+  const text = await fx.store.metrics.registry.getSingleMetricAsString("ptykeep_store_screen_snapshots_unreadable_total");
+  return Number(/ (\d+)$/m.exec(text)?.[1] ?? 0);
+}
