@@ -34,9 +34,11 @@ try {
 execFileSync(process.execPath, [tsc, "-b", path.join(ROOT, "tsconfig.build.json")], { stdio: "inherit" });
 
 const protoPkg = JSON.parse(readFileSync(path.join(ROOT, "proto", "package.json"), "utf8"));
+// The same entry points as the sources' (`./src/x.ts` built to `./x.js`).
+const exports = Object.fromEntries(Object.entries(protoPkg.exports).map(([key, file]) => [key, file.replace(/^\.\/src\//, "./").replace(/\.ts$/, ".js")]));
 writeFileSync(
   path.join(ROOT, "proto", "dist", "package.json"),
-  `${JSON.stringify({ name: protoPkg.name, version: protoPkg.version, private: true, type: "module", exports: { ".": "./index.js" } }, null, 2)}\n`,
+  `${JSON.stringify({ name: protoPkg.name, version: protoPkg.version, private: true, type: "module", exports }, null, 2)}\n`,
 );
 for (const ws of USERS_OF_PROTO) {
   const scope = path.join(ROOT, ws, "dist", "node_modules", "@ptykeep");
