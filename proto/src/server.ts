@@ -177,7 +177,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const health = new HealthImplementation({ "": "SERVING", ...Object.fromEntries(opts.services.map((s) => [s.name, "SERVING"])) });
   health.addToServer(server);
-  new ReflectionService(reflectionDefinition, { services: [...opts.services.map((s) => s.name), HEALTH_SERVICE_NAME] }).addToServer(server);
+  new ReflectionService(reflectionDefinition(), { services: [...opts.services.map((s) => s.name), HEALTH_SERVICE_NAME] }).addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(opts.address, opts.credentials ?? serverCredentials(opts.tls), (err, boundPort) => (err ? reject(new Error(`cannot listen on ${opts.address}: ${err.message}`)) : resolve(boundPort)));
