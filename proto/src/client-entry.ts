@@ -12,5 +12,6 @@ export * from "./ids.js";
 export { loadClientSecurity, type ClientSecurity } from "./auth.js";
 export { TRANSPORT } from "./transport.js";
 export * as validate from "./validate.js";
-export * as StoreApi from "./generated/store-v1.js";
-export * as PtyApi from "./generated/pty-v1.js";
+// Types only: the generated modules are one file per message, fifty modules to load for nothing.
+export type * as StoreApi from "./generated/store-v1.js";
+export type * as PtyApi from "./generated/pty-v1.js";
