@@ -37,7 +37,10 @@ function deserializer(type: protobuf.Type): grpc.deserialize<object> {
   return (bytes) => type.toObject(type.decode(bytes), LOADER_OPTIONS);
 }
 
-/** The method name grpc-js also binds in camelCase (`ReadHistory` → `readHistory`), as proto-loader names it. */
+/**
+ * The name grpc-js also binds a method under (`ReadHistory` → `readHistory`), as proto-loader and
+ * the generated types name it; contract.test.ts checks every method against proto-loader's.
+ */
 function lowerCamel(name: string): string {
   return name.charAt(0).toLowerCase() + name.slice(1);
 }
