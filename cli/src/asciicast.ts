@@ -10,7 +10,7 @@
  * Times never go backwards: an event stamped earlier than the one before it (clocks of two
  * machines) is given the previous time.
  */
-import type { StoreApi } from "@ptykeep/proto";
+import type { StoreApi } from "@ptykeep/proto/client";
 
 type Timestamp = StoreApi.OutputChunk__Output["ts"];
 

@@ -2,17 +2,13 @@
  * The `ptykeep` command: parses argv, runs one command, and turns every expected failure into
  * one line on stderr and an exit code (0 ok, 1 failure, 2 usage; attach passes on the
  * program's exit code). Returns the exit code instead of exiting, so it can be driven in-process.
+ *
+ * Only the grammar is loaded up front: `help` and usage errors answer without loading gRPC, and a
+ * command loads its own module (and through it the gRPC client) when it runs.
  */
 import { USAGE, parseCli, type Command } from "./args.js";
-import { Connection, resolveEndpoints } from "./connection.js";
 import type { Context } from "./context.js";
 import { CliError, EXIT, UsageError } from "./errors.js";
-import { attachCommand } from "./commands/attach.js";
-import { killCommand, resizeCommand, writeCommand } from "./commands/control.js";
-import { exportCommand } from "./commands/export.js";
-import { logsCommand } from "./commands/logs.js";
-import { lsCommand } from "./commands/ls.js";
-import { runCommand } from "./commands/run.js";
 
 export interface CliIo {
   stdin: NodeJS.ReadableStream;
@@ -36,6 +32,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stdout.write(USAGE);
     return EXIT.OK;
   }
+  const { Connection, resolveEndpoints } = await import("./connection.js");
   const conn = new Connection(resolveEndpoints(parsed.addresses, io.env));
   try {
     return await dispatch({ conn, ...io }, parsed.command);
@@ -51,23 +48,23 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 }
 
-function dispatch(ctx: Context, cmd: Exclude<Command, { name: "help" }>): Promise<number> {
+async function dispatch(ctx: Context, cmd: Exclude<Command, { name: "help" }>): Promise<number> {
   switch (cmd.name) {
     case "run":
-      return runCommand(ctx, cmd);
+      return (await import("./commands/run.js")).runCommand(ctx, cmd);
     case "attach":
-      return attachCommand(ctx, cmd);
+      return (await import("./commands/attach.js")).attachCommand(ctx, cmd);
     case "ls":
-      return lsCommand(ctx, cmd);
+      return (await import("./commands/ls.js")).lsCommand(ctx, cmd);
     case "logs":
-      return logsCommand(ctx, cmd);
+      return (await import("./commands/logs.js")).logsCommand(ctx, cmd);
     case "export":
-      return exportCommand(ctx, cmd);
+      return (await import("./commands/export.js")).exportCommand(ctx, cmd);
     case "kill":
-      return killCommand(ctx, cmd);
+      return (await import("./commands/control.js")).killCommand(ctx, cmd);
     case "write":
-      return writeCommand(ctx, cmd);
+      return (await import("./commands/control.js")).writeCommand(ctx, cmd);
     case "resize":
-      return resizeCommand(ctx, cmd);
+      return (await import("./commands/control.js")).resizeCommand(ctx, cmd);
   }
 }

@@ -4,15 +4,9 @@
  * gRPC failure into the one line a person reads: which service, which address, what it said.
  */
 import * as grpc from "@grpc/grpc-js";
-import { ConfigError, createPtyClient, createStoreClient, loadClientSecurity, type ClientSecurity, type PtyServiceClient, type StoreServiceClient } from "@ptykeep/proto";
-import type { ConnectionFlags } from "./args.js";
+import { ConfigError, createPtyClient, createStoreClient, loadClientSecurity, type ClientSecurity, type PtyServiceClient, type StoreServiceClient } from "@ptykeep/proto/client";
+import { DEFAULT_ADDRESSES, type ConnectionFlags } from "./args.js";
 import { CliError, EXIT } from "./errors.js";
-
-export const DEFAULT_ADDRESSES = Object.freeze({
-  /** The ports the services listen on by default (see their config). */
-  pty: "127.0.0.1:50051",
-  store: "127.0.0.1:50052",
-});
 
 export const DEADLINES = Object.freeze({
   /** A unary call to a service on a nearby machine; long enough for a busy database. */

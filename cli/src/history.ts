@@ -4,7 +4,7 @@
  * pty-service (stored history, then live output).
  */
 import type { ClientReadableStream } from "@grpc/grpc-js";
-import type { PtyApi, StoreApi } from "@ptykeep/proto";
+import type { PtyApi, StoreApi } from "@ptykeep/proto/client";
 import type { Connection, ServiceName } from "./connection.js";
 
 export type HistoryEvent = StoreApi.ReadHistoryResponse__Output;

@@ -1,6 +1,6 @@
 /** How an ended session is described to a person, and the exit code the CLI passes on. */
 import { constants as osConstants } from "node:os";
-import type { StoreApi } from "@ptykeep/proto";
+import type { StoreApi } from "@ptykeep/proto/client";
 import { EXIT } from "./errors.js";
 import { stateName } from "./table.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { StoreApi } from "@ptykeep/proto";
+import type { StoreApi } from "@ptykeep/proto/client";
 import { formatTable, humanAge, humanBytes, sessionJson, sessionRow, stateLabel, truncate } from "./table.js";
 
 const NOW = Date.UTC(2026, 0, 2, 12, 0, 0);

@@ -2,7 +2,7 @@
  * The human-readable session list of `ptykeep ls`: one row per session, columns padded to fit,
  * the command cut with "…" so a row stays on one line; and the JSON form for scripts.
  */
-import { timestampToMs, type StoreApi } from "@ptykeep/proto";
+import { timestampToMs, type StoreApi } from "@ptykeep/proto/client";
 import { shellJoin } from "./asciicast.js";
 
 type Session = StoreApi.Session__Output;

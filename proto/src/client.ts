@@ -8,7 +8,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { ptyV1, storeV1 } from "./load.js";
-import { TRANSPORT } from "./server.js";
+import { TRANSPORT } from "./transport.js";
 import { bearerInterceptor } from "./auth.js";
 import { clientCredentials, type ClientTls } from "./tls.js";
 import type { StoreServiceClient } from "./generated/ptykeep/store/v1/StoreService.js";

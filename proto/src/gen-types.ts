@@ -1,7 +1,8 @@
 /**
  * Regenerates src/generated from the .proto files: TypeScript types with proto-loader-gen-types
- * (same LOADER_OPTIONS as the runtime loader), and the descriptor set that server reflection
- * serves, built by `buf build`. Run `npm run gen`; never edit the output by hand.
+ * (same LOADER_OPTIONS as the runtime loader), the contract the runtime loads (contract.json), and
+ * the descriptor set that server reflection serves, built by `buf build`. Run `npm run gen`; never
+ * edit the output by hand.
  */
 import { execFileSync } from "node:child_process";
 import { readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -52,5 +53,17 @@ const healthRoot = path.join(path.dirname(require.resolve("grpc-health-check/pac
 const contractSet = execFileSync(buf, ["build", PROTO_ROOT, "-o", "-"], { maxBuffer: 64 << 20 });
 const healthSet = execFileSync(buf, ["build", healthRoot, "-o", "-"], { maxBuffer: 64 << 20 });
 writeFileSync(path.join(outDir, "descriptor-set.binpb"), Buffer.concat([contractSet, healthSet]));
+
+// The runtime contract (load.ts): the protobufjs root that proto-loader's loadSync builds from the
+// .proto files with LOADER_OPTIONS (field names in camelCase), health service included, as JSON.
+// Loading it needs neither the .proto compiler nor proto-loader, which take most of a client's
+// start-up. contract.test.ts checks it encodes and decodes as the .proto files do.
+require("@grpc/proto-loader"); // registers the well-known types loadSync resolves imports with
+const { loadProtosWithOptionsSync } = require("@grpc/proto-loader/build/src/util.js") as {
+  loadProtosWithOptionsSync(files: string[], options: object): { toJSON(options: { keepComments: boolean }): object };
+};
+const healthProto = (require("grpc-health-check") as { protoPath: string }).protoPath;
+const contractRoot = loadProtosWithOptionsSync([...PROTO_FILES, healthProto], LOADER_OPTIONS);
+writeFileSync(path.join(outDir, "contract.json"), `${JSON.stringify(contractRoot.toJSON({ keepComments: false }), null, 1)}\n`);
 
 console.log(`generated types in ${path.relative(process.cwd(), outDir)}`);

@@ -17,22 +17,9 @@ import type { ServiceMetrics } from "./metrics.js";
 import { serverCredentials, type ServerTls } from "./tls.js";
 import { HEALTH_SERVICE_NAME, reflectionDefinition } from "./load.js";
 import type { Logger } from "./log.js";
+import { TRANSPORT } from "./transport.js";
 
-/** gRPC transport tuning; both services use these. */
-export const TRANSPORT = Object.freeze({
-  /** A chunk is at most 256 KiB; leave room for a batch of small fields around it. */
-  MAX_MESSAGE_BYTES: 4 * 1024 * 1024,
-  /** Clients ping idle connections this often, so a dead peer (blackholed link) is noticed… */
-  KEEPALIVE_TIME_MS: 10_000,
-  /** …within this long after a ping goes unanswered. */
-  KEEPALIVE_TIMEOUT_MS: 5_000,
-  /**
-   * Servers accept pings this frequent without answering GOAWAY too_many_pings. grpc-js servers
-   * do not police ping rates today; the option matters to other servers and proxies, and the
-   * clients' KEEPALIVE_TIME_MS stays above it so that those accept our pings too.
-   */
-  MIN_PING_INTERVAL_MS: 5_000,
-});
+export { TRANSPORT };
 
 export const SERVER_CHANNEL_OPTIONS: grpc.ChannelOptions = {
   "grpc.max_receive_message_length": TRANSPORT.MAX_MESSAGE_BYTES,
@@ -195,7 +182,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const health = new HealthImplementation({ "": "SERVING", ...Object.fromEntries(opts.services.map((s) => [s.name, "SERVING"])) });
   health.addToServer(server);
-  new ReflectionService(reflectionDefinition, { services: [...opts.services.map((s) => s.name), HEALTH_SERVICE_NAME] }).addToServer(server);
+  new ReflectionService(reflectionDefinition(), { services: [...opts.services.map((s) => s.name), HEALTH_SERVICE_NAME] }).addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(opts.address, opts.credentials ?? serverCredentials(opts.tls), (err, boundPort) => (err ? reject(new Error(`cannot listen on ${opts.address}: ${err.message}`)) : resolve(boundPort)));

@@ -34,6 +34,12 @@
  * a holder that lost the lease mid-pass changes nothing. The transition itself only applies to
  * rows still in the state it starts from under their row lock, so a session becomes lost once,
  * and every transition to lost is logged in reaper_log.
+ *
+ * Both tables of the reaper's own stay bounded: the lease holder, at its first pass and then
+ * every PRUNE_EVERY_MS, deletes the pty_nodes rows of nodes that host no starting/running
+ * session and no lost session still being re-checked (nothing checks them), and the reaper_log
+ * entries older than LOG_KEEP_MS (the session row keeps its `lost` state and end reason for as
+ * long as the session is kept).
  */
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
@@ -62,6 +68,13 @@ export const REAPER_TUNING = Object.freeze({
   NODE_CONCURRENCY: 16,
   /** Session ids per CheckLiveness call: the request limit both services enforce. */
   IDS_PER_CALL: validate.REQUEST_LIMITS.MAX_IDS_PER_CALL,
+  /**
+   * How long reaper_log keeps an entry: long enough to look into an incident (or a replica
+   * misbehaving) weeks later; older entries only repeat what their session row still says.
+   */
+  LOG_KEEP_MS: 30 * 24 * 3600_000,
+  /** Pruning runs at most this often: reaper_log has no index on its time, so a prune scans it. */
+  PRUNE_EVERY_MS: 3600_000,
 });
 
 export interface ReaperOptions {
@@ -137,6 +150,8 @@ export class Reaper {
   readonly stats: ReaperStats = { passes: 0, passesWithoutLease: 0, nodeChecks: 0, nodeCheckFailures: 0, sessionsLost: 0, sessionsRecovered: 0 };
   private readonly clients = new Map<string, PtyServiceClient>();
   private lease: sql.Lease | undefined;
+  /** When this replica last pruned (0: not yet, so its first pass as holder does). */
+  private prunedAt = 0;
 
   constructor(private readonly opts: ReaperOptions) {
     this.holderId = opts.holderId ?? randomUUID();
@@ -185,6 +200,7 @@ export class Reaper {
       this.opts.log.warn({ holder: this.holderId }, "reaper lease lost during a pass; another replica takes over");
     }
     await sql.clearSuspects(pool, running);
+    if (Date.now() - this.prunedAt >= REAPER_TUNING.PRUNE_EVERY_MS) await this.prune();
     this.closeClients(new Set(byNode.keys()));
     this.stats.passes++;
     this.stats.sessionsLost += lost;
@@ -199,6 +215,13 @@ export class Reaper {
     const lease = this.lease;
     this.lease = undefined;
     if (lease) await sql.releaseLease(this.opts.pool, lease).catch((err: unknown) => this.opts.log.warn({ err }, "could not release the reaper lease; it expires on its own"));
+  }
+
+  private async prune(): Promise<void> {
+    const nodes = await sql.pruneNodes(this.opts.pool);
+    const entries = await sql.pruneLog(this.opts.pool, { keepMs: REAPER_TUNING.LOG_KEEP_MS });
+    this.prunedAt = Date.now();
+    if (nodes + entries > 0) this.opts.log.info({ nodes, reaperLogEntries: entries }, "pruned the reaper's records");
   }
 
   private async checkNode(node: string, sessions: NodeSessions, lease: sql.Lease, signal: AbortSignal): Promise<{ reached: boolean; running: string[]; lost: number; recovered: number }> {

@@ -110,8 +110,8 @@ describe("docker-compose.yml", () => {
     for (const s of Object.values(compose.services)) expect(s.healthcheck?.test.length).toBeGreaterThan(1);
     const storePort = svc("store-service").environment!.STORE_LISTEN!.split(":")[1];
     const ptyPort = svc("pty-service").environment!.PTY_LISTEN!.split(":")[1];
-    expect(svc("store-service").healthcheck!.test.join(" ")).toContain(`healthcheck.ts 127.0.0.1:${storePort}`);
-    expect(svc("pty-service").healthcheck!.test.join(" ")).toContain(`healthcheck.ts 127.0.0.1:${ptyPort}`);
+    expect(svc("store-service").healthcheck!.test.join(" ")).toContain(`node proto/dist/healthcheck.js 127.0.0.1:${storePort}`);
+    expect(svc("pty-service").healthcheck!.test.join(" ")).toContain(`node proto/dist/healthcheck.js 127.0.0.1:${ptyPort}`);
     expect(svc("store-service").depends_on).toEqual({ postgres: { condition: "service_healthy" } });
     expect(svc("pty-service").depends_on).toEqual({ "store-service": { condition: "service_healthy" } });
   });
@@ -197,9 +197,16 @@ describe("deploy/Dockerfile", () => {
     expect(dockerfile.match(/^HEALTHCHECK /gm)?.length).toBe(2);
   });
 
-  it("runs every process from /app, where `node --import tsx` finds tsx", () => {
-    expect(dockerfile.match(/^WORKDIR .*$/gm)).toEqual(["WORKDIR /app", "WORKDIR /app"]);
-    for (const line of dockerfile.match(/^\s*(CMD|  CMD) \[.*$/gm) ?? []) expect(line).toMatch(/"--import", "tsx", "(proto|store-service|pty-service)\/src\//);
+  it("runs every process from /app, as the JavaScript its build stage compiles", () => {
+    expect(dockerfile.match(/^WORKDIR .*$/gm)).toEqual(["WORKDIR /app", "WORKDIR /app", "WORKDIR /app"]);
+    const cmds = dockerfile.match(/^\s*(CMD|  CMD) \[.*$/gm) ?? [];
+    expect(cmds.length).toBe(4);
+    for (const line of cmds) expect(line).toMatch(/\["node", "(proto|store-service|pty-service)\/dist\/[a-z-]+\.js"/);
+    const build = dockerfile.slice(dockerfile.indexOf(" AS build"), dockerfile.indexOf(" AS deps"));
+    expect(build).toMatch(/^RUN npm run build$/m);
+    for (const ws of ["proto", "store-service", "pty-service", "cli"]) expect(dockerfile).toMatch(new RegExp(`^COPY --from=build /app/${ws}/dist \\./${ws}/dist$`, "m"));
+    // The context's own builds stay out: the image runs what its build stage compiled.
+    expect(read(".dockerignore").split("\n")).toContain("**/dist");
   });
 
   it("builds the pty-service's native addon in the dependency stage and ships only the built module", () => {

@@ -49,6 +49,22 @@ function openFds(pid: number): string[] {
   return readdirSync(`/proc/${pid}/fd`).sort();
 }
 
+/**
+ * Waits (bounded) until the process runs `program`: the shell writes its pid file before its
+ * `exec`, and until then may still hold the file's redirection open, so its fds are not yet the
+ * program's.
+ */
+async function execed(pid: number, program: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  let argv0 = "";
+  while (Date.now() < deadline) {
+    argv0 = readFileSync(`/proc/${pid}/cmdline`, "latin1").split("\0")[0] ?? "";
+    if (argv0 === program) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`process ${pid} still runs ${JSON.stringify(argv0)}, not ${program}`);
+}
+
 async function pidsFrom(file: string): Promise<number[]> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
@@ -107,6 +123,7 @@ describe("pty-service SIGKILLed", () => {
     // A program starts with its terminal on 0, 1 and 2, and nothing else of the pty-service's:
     // no other session's master (/dev/ptmx), no fd the service inherited.
     const all = [pids.plain1, pids.plain2, pids.ignoresHup].map((p) => p![0]!);
+    for (const pid of all) await execed(pid, "sleep");
     expect(all.map(openFds)).toEqual([["0", "1", "2"], ["0", "1", "2"], ["0", "1", "2"]]);
     expect(await killAndWatch(child, [...pids.plain1!, ...pids.plain2!])).toEqual([]);
   }, 60_000);

@@ -15,8 +15,9 @@ export const log = createLogger("test");
 
 export type HistoryFixture = Awaited<ReturnType<typeof startHistoryFixture>>;
 
-export async function startHistoryFixture(prefix: string, env: Record<string, string> = {}) {
-  const fx = await startStoreFixture(prefix, { STORE_COMPACTOR: "off", STORE_REAPER: "off", ...env });
+/** dbUrl: a database made by the caller (e.g. on another PostgreSQL server); a fresh one by default. */
+export async function startHistoryFixture(prefix: string, env: Record<string, string> = {}, dbUrl?: string) {
+  const fx = await startStoreFixture(prefix, { STORE_COMPACTOR: "off", STORE_REAPER: "off", ...env }, dbUrl);
   const pool = createPool({ databaseUrl: fx.dbUrl, max: 8, connectTimeoutMs: 5_000, statementTimeoutMs: 30_000, log, applicationName: "history-test" });
   return {
     ...fx,

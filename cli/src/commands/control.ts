@@ -1,5 +1,5 @@
 /** The one-shot commands that act on a running session: kill, write, resize. */
-import { Code, MAX_CHUNK_BYTES } from "@ptykeep/proto";
+import { Code, MAX_CHUNK_BYTES } from "@ptykeep/proto/client";
 import type { Context } from "../context.js";
 import { DEADLINES } from "../connection.js";
 import { CliError, EXIT } from "../errors.js";

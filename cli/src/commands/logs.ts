@@ -7,7 +7,7 @@
  * --follow: after the stored history, live output from the pty-service; if that cannot be
  * reached, the store is polled until the session ends.
  */
-import { Code, type StoreApi } from "@ptykeep/proto";
+import { Code, type StoreApi } from "@ptykeep/proto/client";
 import type { Context } from "../context.js";
 import { isTty } from "../context.js";
 import { CliError, EXIT } from "../errors.js";

@@ -1,5 +1,5 @@
 /** `ptykeep ls`: sessions from the store (works while the pty-service is down), newest first. */
-import type { StoreApi } from "@ptykeep/proto";
+import type { StoreApi } from "@ptykeep/proto/client";
 import type { StateFilter } from "../args.js";
 import type { Context } from "../context.js";
 import { EXIT } from "../errors.js";

@@ -1,7 +1,7 @@
 /** `ptykeep run -- PROGRAM [ARGS...]`: spawn a session at the local terminal's size, then attach. */
 import path from "node:path";
 import type { WriteStream } from "node:tty";
-import { validate } from "@ptykeep/proto";
+import { validate } from "@ptykeep/proto/client";
 import type { Command } from "../args.js";
 import type { Context } from "../context.js";
 import { isTty } from "../context.js";

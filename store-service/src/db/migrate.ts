@@ -5,6 +5,11 @@
  * lock, so the first replica migrates and the others wait, then find nothing left to do. Each
  * migration runs in its own transaction together with its schema_migrations row, so a crash
  * leaves either all of it or none.
+ *
+ * Start-up stops, with a message saying what to do, when the server is older than
+ * MIN_POSTGRES_VERSION_NUM, when the database was migrated by a newer store-service (a version this
+ * code does not know is recorded in schema_migrations), or when a file in the migrations
+ * directory is not named NNNN_name.sql (it would otherwise be skipped without a word).
  */
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -14,8 +19,19 @@ import type { Logger } from "@ptykeep/proto";
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../migrations");
 
-/** Arbitrary but fixed key of the advisory lock ("ptykeep" in ASCII, as a bigint). */
-const MIGRATION_LOCK_KEY = "0x7074796b656570";
+/**
+ * Arbitrary but fixed key of the advisory lock: "ptykeep" in ASCII (0x7074796b656570) as a
+ * bigint. Written in decimal: hexadecimal integer literals only parse from PostgreSQL 16 on.
+ */
+const MIGRATION_LOCK_KEY = "31653262233265520";
+
+/**
+ * The oldest PostgreSQL the store runs on (server_version_num): 15, the oldest major version still
+ * maintained upstream. The suite runs a part of its tests on it (test/store/postgres15.test.ts).
+ */
+export const MIN_POSTGRES_VERSION_NUM = 150000;
+
+const MIGRATION_FILE = /^(\d{4})_[a-z0-9_]+\.sql$/;
 
 interface Migration {
   version: number;
@@ -23,24 +39,48 @@ interface Migration {
   sql: string;
 }
 
-function listMigrations(dir: string): Migration[] {
-  return readdirSync(dir)
-    .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
-    .sort()
-    .map((file) => ({ version: Number(file.slice(0, 4)), name: file, sql: readFileSync(path.join(dir, file), "utf8") }));
+/** Every file of `dir`, which must all be migrations named NNNN_lowercase_name.sql, one per number. */
+export function listMigrations(dir: string): Migration[] {
+  const files = readdirSync(dir).sort();
+  const misnamed = files.filter((f) => !MIGRATION_FILE.test(f));
+  if (misnamed.length > 0) {
+    throw new Error(`${dir} holds ${misnamed.map((f) => JSON.stringify(f)).join(", ")}, not named as a migration (NNNN_lowercase_name.sql): rename or remove it`);
+  }
+  const migrations = files.map((file) => ({ version: Number(file.slice(0, 4)), name: file, sql: readFileSync(path.join(dir, file), "utf8") }));
+  for (let i = 1; i < migrations.length; i++) {
+    if (migrations[i]!.version === migrations[i - 1]!.version) {
+      throw new Error(`${dir} holds two migrations numbered ${file4(migrations[i]!.version)} (${migrations[i - 1]!.name}, ${migrations[i]!.name}): renumber one`);
+    }
+  }
+  return migrations;
 }
+
+const file4 = (version: number) => String(version).padStart(4, "0");
 
 export async function migrate(pool: pg.Pool, log: Logger, dir = MIGRATIONS_DIR): Promise<{ applied: string[] }> {
   const migrations = listMigrations(dir);
   const client = await pool.connect();
   const applied: string[] = [];
   try {
+    const server = (await client.query<{ num: string; version: string }>("SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version")).rows[0]!;
+    if (Number(server.num) < MIN_POSTGRES_VERSION_NUM) {
+      throw new Error(`PostgreSQL ${server.version} is too old: the store needs PostgreSQL ${MIN_POSTGRES_VERSION_NUM / 10000} or newer`);
+    }
     await client.query(`SELECT pg_advisory_lock(${MIGRATION_LOCK_KEY}::bigint)`);
     try {
       await client.query(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
       );
-      const done = new Set((await client.query<{ version: number }>("SELECT version FROM schema_migrations")).rows.map((r) => r.version));
+      const recorded = (await client.query<{ version: number; name: string }>("SELECT version, name FROM schema_migrations ORDER BY version")).rows;
+      const known = new Set(migrations.map((m) => m.version));
+      const unknown = recorded.filter((r) => !known.has(r.version));
+      if (unknown.length > 0) {
+        throw new Error(
+          `the database was migrated by a newer store-service: it records ${unknown.map((r) => r.name).join(", ")}, which this version does not have ` +
+            `(it knows up to ${migrations.at(-1)?.name ?? "none"}); run a store-service at least as new as the one that migrated it`,
+        );
+      }
+      const done = new Set(recorded.map((r) => r.version));
       for (const m of migrations) {
         if (done.has(m.version)) continue;
         await client.query("BEGIN");

@@ -147,3 +147,23 @@ export async function setLost(db: Queryable, p: { sessions: Array<{ session_id: 
   );
   await db.query(`DELETE FROM reaper_suspects WHERE session_id = ANY($1::uuid[])`, [ids]);
 }
+
+/**
+ * Forgets pty nodes that host no session the store believes alive and no lost session it still
+ * re-checks: nothing asks them any more, and a node that comes back starts a fresh record.
+ * Returns the rows deleted.
+ */
+export async function pruneNodes(db: Queryable): Promise<number> {
+  const r = await db.query(
+    `DELETE FROM pty_nodes n
+     WHERE NOT EXISTS (SELECT 1 FROM sessions s WHERE s.pty_node = n.pty_node AND s.state IN ('starting', 'running'))
+       AND NOT EXISTS (SELECT 1 FROM unreachable_intervals u WHERE u.pty_node = n.pty_node AND u.outcome IS NULL AND u.recheck_until > now())`,
+  );
+  return r.rowCount ?? 0;
+}
+
+/** Deletes reaper_log entries older than keepMs (by the database clock). Returns the rows deleted. */
+export async function pruneLog(db: Queryable, p: { keepMs: number }): Promise<number> {
+  const r = await db.query(`DELETE FROM reaper_log WHERE at < now() - $1::bigint * interval '1 millisecond'`, [p.keepMs]);
+  return r.rowCount ?? 0;
+}
