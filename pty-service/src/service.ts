@@ -3,7 +3,7 @@
  * spawn/attach). No session logic lives here.
  */
 import * as grpc from "@grpc/grpc-js";
-import { Code, ServiceError, invalidArgument, serverStream, unary, validate, type Logger, type PtyApi } from "@ptykeep/proto";
+import { Code, ServiceError, bidiStream, invalidArgument, serverStream, unary, validate, type Logger, type PtyApi } from "@ptykeep/proto";
 import { TUNING, type PtyConfig } from "./config.js";
 import { attach, type AttachDeps } from "./attach.js";
 import { SessionActor } from "./session-actor.js";
@@ -59,6 +59,10 @@ export function ptyHandlers(deps: ServiceDeps): grpc.UntypedServiceImplementatio
 
     Attach: serverStream("Attach", log, async (req: PtyApi.AttachRequest__Output, call, ctx) => {
       await attach(req, call, ctx, deps, validate.sessionId(req.sessionId));
+    }),
+
+    Interact: bidiStream("Interact", log, async () => {
+      throw new ServiceError(Code.UNIMPLEMENTED, "Interact is not served by this pty-service yet; use Attach and Write");
     }),
 
     ListSessions: unary("ListSessions", log, async () => ({ sessions: registry.all().map((a) => a.info()) })),
