@@ -6,6 +6,7 @@ import * as grpc from "@grpc/grpc-js";
 import { Code, ServiceError, bidiStream, invalidArgument, serverStream, unary, validate, type Logger, type PtyApi } from "@ptykeep/proto";
 import { TUNING, type PtyConfig } from "./config.js";
 import { attach, type AttachDeps } from "./attach.js";
+import { interact } from "./interact.js";
 import { SessionActor } from "./session-actor.js";
 import { parseSignal } from "./signals.js";
 import { spawnSession, type SpawnDeps } from "./spawn.js";
@@ -61,9 +62,7 @@ export function ptyHandlers(deps: ServiceDeps): grpc.UntypedServiceImplementatio
       await attach(req, call, ctx, deps, validate.sessionId(req.sessionId));
     }),
 
-    Interact: bidiStream("Interact", log, async () => {
-      throw new ServiceError(Code.UNIMPLEMENTED, "Interact is not served by this pty-service yet; use Attach and Write");
-    }),
+    Interact: bidiStream("Interact", log, (call: grpc.ServerDuplexStream<PtyApi.InteractRequest__Output, PtyApi.InteractResponse>, ctx) => interact(call, ctx, deps)),
 
     ListSessions: unary("ListSessions", log, async () => ({ sessions: registry.all().map((a) => a.info()) })),
 
