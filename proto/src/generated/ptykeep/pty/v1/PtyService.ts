@@ -55,8 +55,9 @@ export interface PtyServiceClient extends grpc.Client {
    * input bytes, resizes and acks in any order; the service sends a start event, then output,
    * resize and exit events in order, exactly as Attach does (replay from from_seq, then live, no
    * gap and no duplicate at the seam). A gateway maps one WebSocket onto one such stream.
-   * Output the viewer has not acknowledged is bounded per viewer: past the window the stream
-   * ends with RESOURCE_EXHAUSTED naming the from_seq to resume from; the program never waits.
+   * Output goes no further than the service's window (PTY_INTERACT_WINDOW_BYTES) ahead of the
+   * viewer's ack_seq; a viewer that falls too far behind is ended with RESOURCE_EXHAUSTED naming
+   * the from_seq to resume from. The program never waits for a viewer.
    */
   Interact(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_ptykeep_pty_v1_InteractRequest, _ptykeep_pty_v1_InteractResponse__Output>;
   Interact(options?: grpc.CallOptions): grpc.ClientDuplexStream<_ptykeep_pty_v1_InteractRequest, _ptykeep_pty_v1_InteractResponse__Output>;
@@ -65,8 +66,9 @@ export interface PtyServiceClient extends grpc.Client {
    * input bytes, resizes and acks in any order; the service sends a start event, then output,
    * resize and exit events in order, exactly as Attach does (replay from from_seq, then live, no
    * gap and no duplicate at the seam). A gateway maps one WebSocket onto one such stream.
-   * Output the viewer has not acknowledged is bounded per viewer: past the window the stream
-   * ends with RESOURCE_EXHAUSTED naming the from_seq to resume from; the program never waits.
+   * Output goes no further than the service's window (PTY_INTERACT_WINDOW_BYTES) ahead of the
+   * viewer's ack_seq; a viewer that falls too far behind is ended with RESOURCE_EXHAUSTED naming
+   * the from_seq to resume from. The program never waits for a viewer.
    */
   interact(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_ptykeep_pty_v1_InteractRequest, _ptykeep_pty_v1_InteractResponse__Output>;
   interact(options?: grpc.CallOptions): grpc.ClientDuplexStream<_ptykeep_pty_v1_InteractRequest, _ptykeep_pty_v1_InteractResponse__Output>;
@@ -184,8 +186,9 @@ export interface PtyServiceHandlers extends grpc.UntypedServiceImplementation {
    * input bytes, resizes and acks in any order; the service sends a start event, then output,
    * resize and exit events in order, exactly as Attach does (replay from from_seq, then live, no
    * gap and no duplicate at the seam). A gateway maps one WebSocket onto one such stream.
-   * Output the viewer has not acknowledged is bounded per viewer: past the window the stream
-   * ends with RESOURCE_EXHAUSTED naming the from_seq to resume from; the program never waits.
+   * Output goes no further than the service's window (PTY_INTERACT_WINDOW_BYTES) ahead of the
+   * viewer's ack_seq; a viewer that falls too far behind is ended with RESOURCE_EXHAUSTED naming
+   * the from_seq to resume from. The program never waits for a viewer.
    */
   Interact: grpc.handleBidiStreamingCall<_ptykeep_pty_v1_InteractRequest__Output, _ptykeep_pty_v1_InteractResponse>;
   
