@@ -12,7 +12,7 @@
  *   npm run bench -- --only many --profile-all DIR   # CPU profiles of every service child, to dig into a row
  *   npm run bench -- --render     # rewrite BENCHMARKS.md from bench/BENCHMARKS.json (after editing bench/ANALYSIS.md)
  *
- * Groups: throughput (rows 1, 2, then 6, 7, 11, 8 on row 1's session), ingest (9), echo (4, 5),
+ * Groups: throughput (rows 1, 2, then 6, 7, 11, 8 on row 1's session), ingest (9), echo (4, 4b, 5),
  * many (3), memory (10), profile. Workloads are generated here from fixed seeds (bench/corpus.ts).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, chmodSync, writeFileSync } from "node:fs";
@@ -127,7 +127,8 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
 
-  rows.sort((a, b) => Number(a.id) - Number(b.id));
+  // "4b" sorts after "4": by the number it starts with, then as written (the sort is stable).
+  rows.sort((a, b) => Number.parseFloat(a.id) - Number.parseFloat(b.id));
   const report: SuiteReport = {
     date: new Date().toISOString(),
     mode: quick ? "quick" : "full",

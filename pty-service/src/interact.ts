@@ -38,6 +38,12 @@ const MESSAGE_OVERHEAD_BYTES = 64;
  */
 const INBOX_MESSAGES = 16;
 
+/**
+ * Acknowledged entries dropped from the front of AckWindow's list once there are this many and
+ * they are the majority: memory stays within twice what is unacknowledged, at a copy per 1024 acks.
+ */
+const ACKED_COMPACT_AT = 1024;
+
 export interface InteractDeps extends AttachDeps {
   config: Readonly<Pick<PtyConfig, "maxWriteBytes" | "interactWindowBytes">>;
 }
@@ -96,7 +102,7 @@ export class AckWindow implements OutputGate {
     if (seq <= this.ackedSeq) return; // not newer than an ack already applied: nothing more to free
     this.ackedSeq = seq;
     while (this.head < this.sent.length && this.sent[this.head]!.seq <= seq) this.ackedCost = this.sent[this.head++]!.costAfter;
-    if (this.head > 1024 && this.head * 2 > this.sent.length) {
+    if (this.head > ACKED_COMPACT_AT && this.head * 2 > this.sent.length) {
       this.sent = this.sent.slice(this.head);
       this.head = 0;
     }
