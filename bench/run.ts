@@ -13,7 +13,7 @@
  *   npm run bench -- --render     # rewrite BENCHMARKS.md from bench/BENCHMARKS.json (after editing bench/ANALYSIS.md)
  *
  * Groups: throughput (rows 1, 2, then 6, 7, 11, 8 on row 1's session), ingest (9), echo (4, 4b, 5),
- * many (3), memory (10), profile. Workloads are generated here from fixed seeds (bench/corpus.ts).
+ * many (3), memory (10), web (12-15: the web gateway and a browser), profile. Workloads are generated here from fixed seeds (bench/corpus.ts).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, chmodSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -30,8 +30,9 @@ import { runManySessions } from "./rows/many-sessions.js";
 import { runMemory } from "./rows/memory.js";
 import { runProfile, type ProfileOutcome } from "./rows/profile.js";
 import { runThroughput } from "./rows/throughput.js";
+import { runWeb } from "./rows/web.js";
 
-const GROUPS = ["throughput", "ingest", "echo", "many", "memory", "profile"] as const;
+const GROUPS = ["throughput", "ingest", "echo", "many", "memory", "web", "profile"] as const;
 type Group = (typeof GROUPS)[number];
 
 /** Workload sizes and repeats, with the reason for each. */
@@ -121,6 +122,7 @@ async function main(): Promise<void> {
     if (groups.has("echo")) await attempt("rows 4-5 (echo)", async () => void rows.push(...(await runEcho(sys, ctx, small.file))));
     if (groups.has("many")) await attempt("row 3 (many sessions)", async () => void rows.push(await runManySessions(sys, ctx, small)));
     if (groups.has("memory")) await attempt("row 10 (memory)", async () => void rows.push(await runMemory(sys, ctx)));
+    if (groups.has("web")) await attempt("rows 12-15 (web gateway)", async () => void rows.push(...(await runWeb(sys, ctx, { realistic, small }))));
     if (groups.has("profile")) await attempt("profile of row 1", async () => void (profile = await runProfile(sys, ctx, realistic, resultsDir)));
   } finally {
     await sys.stop().catch((err: unknown) => log(`stopping the system: ${String(err)}`));

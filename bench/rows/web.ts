@@ -1,15 +1,15 @@
 /**
- * Rows W1-W4: the web gateway (web/), run as its own process in front of the bench system.
+ * Rows 12-15: the web gateway (web/), run as its own process in front of the bench system.
  *
- * W1  keystroke → character rendered in a real browser (Debian Chromium, playwright-core), beside
+ * 12  keystroke → character rendered in a real browser (Debian Chromium, playwright-core), beside
  *     the CLI's path measured in the same run (Write RPC in, byte seen on Attach).
- * W2  page load → first screen of a 50 MB session, and → whole history rendered, beside reading
+ * 13  page load → first screen of a 50 MB session, and → whole history rendered, beside reading
  *     the same history with ReadHistory (what `ptykeep logs` does) in the same run.
- * W3  gateway memory per idle viewer (heap and RSS growth over 100 idle viewer sockets).
- * W4  100 viewers on one flooding session: the program's throughput against the same program
+ * 14  gateway memory per idle viewer (heap and RSS growth over 100 idle viewer sockets).
+ * 15  100 viewers on one flooding session: the program's throughput against the same program
  *     with no viewer, and the gateway's peak RSS and held output.
  *
- * Viewers of W3 and W4 are WebSocket clients in this process speaking the page's protocol
+ * Viewers of rows 14 and 15 are WebSocket clients in this process speaking the page's protocol
  * (binary output frames, JSON acks): the gateway cannot tell them from pages, and 100 browser
  * tabs would measure Chromium rather than the gateway.
  */
@@ -30,13 +30,13 @@ import { delay, quantile, rpc, waitFor } from "../lib/util.js";
 import { discardSession } from "./throughput.js";
 
 const WEB = Object.freeze({
-  /** Keystrokes per path in W1, alternating browser and CLI path. */
+  /** Keystrokes per path in row 12, alternating browser and CLI path. */
   KEYS: { quick: 100, full: 300 },
   /** Pause between keystrokes: a fast typist. */
   KEY_INTERVAL_MS: 10,
-  /** Viewers in W3 and W4 (the issue's figure). */
+  /** Viewers in rows 14 and 15 (the issue's figure). */
   VIEWERS: 100,
-  /** Memory is sampled this often while W4 floods. */
+  /** Memory is sampled this often while row 15 floods. */
   SAMPLE_MS: 100,
   /** The issue's targets. */
   IDLE_VIEWER_LIMIT_BYTES: 256 * 1024,
@@ -176,7 +176,7 @@ export async function runWeb(sys: BenchSystem, ctx: RunContext, corpora: { reali
     await page.click("#login-form button");
     await page.waitForSelector("#list:not([hidden])");
 
-    // ── W1: keystroke → rendered, browser vs the CLI's path ─────────────────────────────────────
+    // ── 12: keystroke → rendered, browser vs the CLI's path ─────────────────────────────────────
     const count = ctx.quick ? WEB.KEYS.quick : WEB.KEYS.full;
     const echo = await rpc<PtyApi.SpawnResponse__Output>(ptyClient, "Spawn", { ...programs.echo(), rows: 24, cols: 80 });
     const cli = await rpc<PtyApi.SpawnResponse__Output>(ptyClient, "Spawn", { ...programs.echo(), rows: 24, cols: 80 });
@@ -225,9 +225,9 @@ export async function runWeb(sys: BenchSystem, ctx: RunContext, corpora: { reali
     attach.cancel();
     const b = summary(browserMs);
     const c = summary(cliMs);
-    ctx.log(`  W1: browser p50 ${fmt(b.p50, 2)} p99 ${fmt(b.p99, 2)} ms; CLI path p50 ${fmt(c.p50, 2)} p99 ${fmt(c.p99, 2)} ms`);
+    ctx.log(`  row 12: browser p50 ${fmt(b.p50, 2)} p99 ${fmt(b.p99, 2)} ms; CLI path p50 ${fmt(c.p50, 2)} p99 ${fmt(c.p99, 2)} ms`);
     rows.push({
-      id: "W1",
+      id: "12",
       title: "keystroke → character painted in the browser (p50 / p99)",
       measured: `${fmt(b.p50, 2)} / ${fmt(b.p99, 2)} ms`,
       baseline: `${fmt(c.p50, 2)} / ${fmt(c.p99, 2)} ms CLI path (Write → byte on Attach)`,
@@ -240,7 +240,7 @@ export async function runWeb(sys: BenchSystem, ctx: RunContext, corpora: { reali
       data: { browser: b, cli: c, browserSamplesMs: browserMs, cliSamplesMs: cliMs, count },
     });
 
-    // ── W2: page load → first screen on a 50 MB session ────────────────────────────────────────
+    // ── 13: page load → first screen on a 50 MB session ────────────────────────────────────────
     const big = await rpc<PtyApi.SpawnResponse__Output>(ptyClient, "Spawn", { ...programs.catThenWait(corpora.realistic.file), rows: 40, cols: 120 });
     sessions.push(big.sessionId);
     await waitFor(
@@ -262,9 +262,9 @@ export async function runWeb(sys: BenchSystem, ctx: RunContext, corpora: { reali
     await waitFor("the whole history rendered", async () => (await view()) >= Number(stored.durableSeq), { timeoutMs: 300_000, intervalMs: 50 });
     const wholeMs = performance.now() - p0;
     await page2.close();
-    ctx.log(`  W2: first screen ${fmt(firstMs, 0)} ms, whole ${fmt(wholeMs, 0)} ms; ReadHistory ${fmt(readMs, 0)} ms`);
+    ctx.log(`  row 13: first screen ${fmt(firstMs, 0)} ms, whole ${fmt(wholeMs, 0)} ms; ReadHistory ${fmt(readMs, 0)} ms`);
     rows.push({
-      id: "W2",
+      id: "13",
       title: "page load → first screen of a 50 MB session (and → whole history rendered)",
       measured: `${fmt(firstMs, 0)} ms (whole: ${fmt(wholeMs / 1000, 1)} s)`,
       baseline: `${fmt(readMs / 1000, 1)} s ReadHistory of the same ${fmt(historyBytes / 1e6, 1)} MB (the CLI's replay)`,
@@ -277,7 +277,7 @@ export async function runWeb(sys: BenchSystem, ctx: RunContext, corpora: { reali
       data: { firstMs, wholeMs, readMs, bytes: historyBytes, chunks: Number(stored.durableSeq) },
     });
 
-    // ── W3: memory per idle viewer ──────────────────────────────────────────────────────────────
+    // ── 14: memory per idle viewer ──────────────────────────────────────────────────────────────
     const cookie = await loginCookie(g);
     const idle = await rpc<PtyApi.SpawnResponse__Output>(ptyClient, "Spawn", { command: "/bin/sh", args: ["-c", "stty raw -echo; printf ready; exec cat"], rows: 24, cols: 80 });
     sessions.push(idle.sessionId);
@@ -293,9 +293,9 @@ export async function runWeb(sys: BenchSystem, ctx: RunContext, corpora: { reali
     const perViewerHeap = (heapAfter - heapBefore) / WEB.VIEWERS;
     const perViewerRss = (rssAfter - rssBefore) / WEB.VIEWERS;
     for (const v of idleViewers) v.ws.close(1000);
-    ctx.log(`  W3: per idle viewer heap ${fmt(perViewerHeap / 1024)} KiB, RSS ${fmt(perViewerRss / 1024)} KiB`);
+    ctx.log(`  row 14: per idle viewer heap ${fmt(perViewerHeap / 1024)} KiB, RSS ${fmt(perViewerRss / 1024)} KiB`);
     rows.push({
-      id: "W3",
+      id: "14",
       title: "gateway memory per idle viewer",
       measured: `${fmt(perViewerHeap / 1024)} KiB heap, ${fmt(perViewerRss / 1024)} KiB RSS`,
       baseline: "—",
@@ -306,7 +306,7 @@ export async function runWeb(sys: BenchSystem, ctx: RunContext, corpora: { reali
       data: { heapBefore, heapAfter, rssBefore, rssAfter, perViewerHeap, perViewerRss, viewers: WEB.VIEWERS },
     });
 
-    // ── W4: 100 viewers on a flooding session ──────────────────────────────────────────────────
+    // ── 15: 100 viewers on a flooding session ──────────────────────────────────────────────────
     const alone = await timedCat(sys, ptyClient, corpora.small.file);
     sessions.push(alone.sessionId);
     let peakRss = rssBytes(g.pid);
@@ -332,9 +332,9 @@ export async function runWeb(sys: BenchSystem, ctx: RunContext, corpora: { reali
     const aloneMBs = alone.bytes / 1e6 / alone.seconds;
     const watchedMBs = watched.bytes / 1e6 / watched.seconds;
     const r = watchedMBs / aloneMBs;
-    ctx.log(`  W4: alone ${fmt(aloneMBs)} MB/s, with ${WEB.VIEWERS} viewers ${fmt(watchedMBs)} MB/s; gateway RSS ${fmt(rssStart / 1e6)} → peak ${fmt(peakRss / 1e6)} MB, held ≤ ${fmt(peakHeld / 1e6)} MB`);
+    ctx.log(`  row 15: alone ${fmt(aloneMBs)} MB/s, with ${WEB.VIEWERS} viewers ${fmt(watchedMBs)} MB/s; gateway RSS ${fmt(rssStart / 1e6)} → peak ${fmt(peakRss / 1e6)} MB, held ≤ ${fmt(peakHeld / 1e6)} MB`);
     rows.push({
-      id: "W4",
+      id: "15",
       title: `${WEB.VIEWERS} viewers on one flooding session: program throughput and gateway memory`,
       measured: `${fmt(watchedMBs)} MB/s durable; gateway RSS peak ${fmt(peakRss / 1e6)} MB, output held ≤ ${fmt(peakHeld / 1e6)} MB`,
       baseline: `${fmt(aloneMBs)} MB/s with no viewer`,
