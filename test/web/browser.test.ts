@@ -72,7 +72,7 @@ describe("web gateway in a browser", () => {
     await page.close();
   }, TEST_TIMEOUT_MS);
 
-  it("shows the same screen after a reload, then goes on live", async () => {
+  it("shows the same screen after a reload, then goes on live, also through a graceful gateway restart", async () => {
     const { page } = await web.newPage();
     const id = await startShellFromPage(page);
     await typeLine(page, "for i in 1 2 3; do echo line-$i; done");
@@ -84,6 +84,12 @@ describe("web gateway in a browser", () => {
     await waitFor("the same screen", async () => JSON.stringify(await bufferLines(page)) === JSON.stringify(before));
     await typeLine(page, "echo after-reload");
     await waitFor("live output after the reload", async () => (await pageText(page)).includes("after-reload"));
+    // A graceful stop (SIGTERM) tells the page to reconnect (close 1012); it does, to the new gateway.
+    await web.restartGateway({ abrupt: false, beforeStart: () => waitView(page, "the page told to reconnect", (v) => v.state === "reconnecting").then(() => undefined) });
+    await waitView(page, "reconnected to the new gateway", (v) => v.state === "connected");
+    await typeLine(page, "echo after-restart");
+    await waitFor("live output after the restart", async () => (await pageText(page)).includes("after-restart"));
+    expect((await viewState(page))?.seqErrors).toEqual([]);
     await page.close();
   }, TEST_TIMEOUT_MS);
 
@@ -174,8 +180,8 @@ describe("web gateway in a browser", () => {
   }, TEST_TIMEOUT_MS);
 
   it("a page that stops reading while the program floods: the gateway holds one window, the program finishes unslowed", async () => {
-    // 16 windows: enough to show the bound, small enough for the page to render afterwards.
-    const bytes = 16 * WINDOW_BYTES;
+    // 8 windows: enough to show the bound, small enough for the page to render afterwards.
+    const bytes = 8 * WINDOW_BYTES;
     const file = programs.file("flood.bin", CORPORA.realistic(bytes, 2));
     // Waits for one typed byte, then prints the whole file as fast as the terminal takes it.
     const { sessionId } = await spawn(web.sys, { command: "/bin/sh", args: ["-c", 'stty raw -echo; head -c 1 >/dev/null; exec cat "$0"', file], rows: 40, cols: 120 });
@@ -192,7 +198,7 @@ describe("web gateway in a browser", () => {
         const s = await getSession(web.sys, sessionId);
         return s.state === "SESSION_STATE_EXITED" && s.durableSeq === s.finalSeq ? s : undefined;
       },
-      60_000,
+      90_000,
     );
     expect(stored.durableBytes).toBe(bytes);
     const held = await viewState(page);
@@ -203,8 +209,8 @@ describe("web gateway in a browser", () => {
     const stats = web.gateway.viewerStats().find((s) => s.sessionId === sessionId)!;
     expect(stats.cuts).toBeGreaterThanOrEqual(1);
     await page.evaluate(() => (globalThis as unknown as { ptykeep: { view: { hold(on: boolean): void } } }).ptykeep.view.hold(false));
-    const done = await waitView(page, "the page caught up", (v) => v.state === "ended" && v.renderedSeq === stored.finalSeq, 120_000);
+    const done = await waitView(page, "the page caught up", (v) => v.state === "ended" && v.renderedSeq === stored.finalSeq, 150_000);
     expect(done.seqErrors).toEqual([]);
     await page.close();
-  }, TEST_TIMEOUT_MS);
+  }, 2 * TEST_TIMEOUT_MS);
 });

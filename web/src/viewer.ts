@@ -55,6 +55,13 @@ export class Viewer {
   private unackedBytes = 0;
   private peakUnackedBytes = 0;
   private stream: InteractCall | undefined;
+  /**
+   * Last seq sent on the current stream, and the last ack forwarded on it: the service accepts
+   * acks only for output it sent on that stream, while the page still acknowledges frames an
+   * earlier stream sent.
+   */
+  private streamSentSeq = 0;
+  private streamAckedSeq = 0;
   /** The stream was ended on purpose (flow control or closing): its status is not an error. */
   private readonly discarded = new WeakSet<InteractCall>();
   private cut = false;
@@ -100,6 +107,8 @@ export class Viewer {
   private open(fromSeq: number): void {
     const stream = this.o.pty.interact();
     this.stream = stream;
+    this.streamSentSeq = 0;
+    this.streamAckedSeq = 0;
     this.cut = false;
     stream.write({ open: { sessionId: this.o.sessionId, fromSeq, liveOnly: false, readOnly: this.o.readOnly } });
     stream.on("data", (msg: PtyApi.InteractResponse__Output) => this.onResponse(stream, msg));
@@ -132,6 +141,7 @@ export class Viewer {
       chunk.data.copy(frame, OUTPUT_HEADER_BYTES);
       this.o.ws.send(frame, { binary: true });
       this.nextSeq = chunk.seq + 1;
+      this.streamSentSeq = chunk.seq;
       this.inFlight.push({ seq: chunk.seq, bytes: chunk.data.length });
       this.unackedBytes += chunk.data.length;
       this.peakUnackedBytes = Math.max(this.peakUnackedBytes, this.unackedBytes);
@@ -212,7 +222,11 @@ export class Viewer {
 
   private ack(seq: number): void {
     while (this.inFlight.length && this.inFlight[0]!.seq <= seq) this.unackedBytes -= this.inFlight.shift()!.bytes;
-    if (this.stream) this.stream.write({ ackSeq: seq });
+    const forward = Math.min(seq, this.streamSentSeq);
+    if (this.stream && forward > this.streamAckedSeq) {
+      this.streamAckedSeq = forward;
+      this.stream.write({ ackSeq: forward });
+    }
     this.maybeResume();
   }
 
