@@ -62,6 +62,8 @@ function freePort(): Promise<number> {
 interface GatewayChild {
   url: string;
   pid: number;
+  /** How the process ended (undefined while it runs). */
+  exit(): string | undefined;
   token: string;
   metricsUrl: string;
   stop(): Promise<void>;
@@ -87,12 +89,19 @@ async function startGatewayChild(sys: BenchSystem, ptyAddr: string): Promise<Gat
   });
   child.stdout!.pipe(log, { end: false });
   child.stderr!.pipe(log, { end: false });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  let exit: string | undefined;
+  const exited = new Promise<void>((resolve) =>
+    child.once("exit", (code, signal) => {
+      exit = signal ? `signal ${signal}` : `code ${code}`;
+      resolve();
+    }),
+  );
   const url = `http://127.0.0.1:${port}/`;
   await waitFor("the gateway serving", async () => (await fetch(`${url}healthz`).catch(() => undefined))?.ok, { timeoutMs: WEB.READY_TIMEOUT_MS, intervalMs: 100 });
   return {
     url,
     pid: child.pid!,
+    exit: () => exit,
     token,
     metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     stop: async () => {
@@ -103,13 +112,18 @@ async function startGatewayChild(sys: BenchSystem, ptyAddr: string): Promise<Gat
   };
 }
 
-function rssBytes(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+function rssBytes(g: GatewayChild): number {
+  const ended = g.exit();
+  if (ended !== undefined) throw new Error(`the gateway process ended (${ended}); see its log, web.log in the work directory`);
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${g.pid}/status`, "utf8"));
   return m ? Number(m[1]) * 1024 : Number.NaN;
 }
 
+/** One value from the gateway's /metrics; NaN when the scrape fails (a sample is skipped, not fatal). */
 async function metric(g: GatewayChild, name: string): Promise<number> {
-  const text = await (await fetch(g.metricsUrl)).text();
+  const text = await fetch(g.metricsUrl)
+    .then((r) => r.text())
+    .catch(() => "");
   const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text);
   return m ? Number(m[1]) : Number.NaN;
 }
@@ -283,13 +297,13 @@ export async function runWeb(sys: BenchSystem, ctx: RunContext, corpora: { reali
     sessions.push(idle.sessionId);
     await delay(500);
     const heapBefore = await metric(g, "ptykeep_nodejs_heap_size_used_bytes");
-    const rssBefore = rssBytes(g.pid);
+    const rssBefore = rssBytes(g);
     const idleViewers: Array<Awaited<ReturnType<typeof openViewer>>> = [];
     for (let i = 0; i < WEB.VIEWERS; i++) idleViewers.push(await openViewer(g, cookie, idle.sessionId));
     await waitFor("every idle viewer has the history", () => idleViewers.every((v) => v.bytes() >= 5), { timeoutMs: 30_000, intervalMs: 50 });
     await delay(1_000);
     const heapAfter = await metric(g, "ptykeep_nodejs_heap_size_used_bytes");
-    const rssAfter = rssBytes(g.pid);
+    const rssAfter = rssBytes(g);
     const perViewerHeap = (heapAfter - heapBefore) / WEB.VIEWERS;
     const perViewerRss = (rssAfter - rssBefore) / WEB.VIEWERS;
     for (const v of idleViewers) v.ws.close(1000);
@@ -309,18 +323,22 @@ export async function runWeb(sys: BenchSystem, ctx: RunContext, corpora: { reali
     // ── 15: 100 viewers on a flooding session ──────────────────────────────────────────────────
     const alone = await timedCat(sys, ptyClient, corpora.small.file);
     sessions.push(alone.sessionId);
-    let peakRss = rssBytes(g.pid);
+    let peakRss = rssBytes(g);
     let peakHeld = 0;
     const rssStart = peakRss;
     const floodViewers: Array<Awaited<ReturnType<typeof openViewer>>> = [];
     let sampling = true;
+    let samplerError: unknown;
     const sampler = (async () => {
       while (sampling) {
-        peakRss = Math.max(peakRss, rssBytes(g.pid));
-        peakHeld = Math.max(peakHeld, await metric(g, "ptykeep_web_unacked_bytes"));
+        peakRss = Math.max(peakRss, rssBytes(g));
+        const held = await metric(g, "ptykeep_web_unacked_bytes");
+        if (Number.isFinite(held)) peakHeld = Math.max(peakHeld, held);
         await delay(WEB.SAMPLE_MS);
       }
-    })();
+    })().catch((err: unknown) => {
+      samplerError = err;
+    });
     const watched = await timedCat(sys, ptyClient, corpora.small.file, async (sessionId) => {
       for (let i = 0; i < WEB.VIEWERS; i++) floodViewers.push(await openViewer(g, cookie, sessionId));
     });
@@ -329,6 +347,7 @@ export async function runWeb(sys: BenchSystem, ctx: RunContext, corpora: { reali
     const endCodes = await Promise.all(floodViewers.map((v) => Promise.race([v.closed, delay(10_000).then(() => -1)])));
     sampling = false;
     await sampler;
+    if (samplerError) throw samplerError;
     const aloneMBs = alone.bytes / 1e6 / alone.seconds;
     const watchedMBs = watched.bytes / 1e6 / watched.seconds;
     const r = watchedMBs / aloneMBs;
