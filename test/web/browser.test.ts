@@ -157,7 +157,9 @@ describe("web gateway in a browser", () => {
     await typeLine(phone.page, "echo interrupted-$((2+3))");
     await waitFor("the shell answering after Ctrl-C", async () => (await pageText(phone.page)).includes("interrupted-5"), 10_000);
     expect(await pageText(phone.page)).not.toContain("\nnot-interrupted");
-    await phone.page.screenshot({ path: path.join(import.meta.dirname, "../../web/screenshot.png") });
+    // README's picture: WEB_SCREENSHOT=web/screenshot.png npx vitest run test/web/browser.test.ts
+    const shot = await phone.page.screenshot(process.env.WEB_SCREENSHOT ? { path: path.resolve(process.env.WEB_SCREENSHOT) } : {});
+    expect(shot.length).toBeGreaterThan(0);
     await phone.page.close();
   }, TEST_TIMEOUT_MS);
 
