@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["proto/src/**/*.test.ts", "store-service/src/**/*.test.ts", "pty-service/src/**/*.test.ts", "cli/src/**/*.test.ts", "test/**/*.test.ts"],
+    include: ["proto/src/**/*.test.ts", "store-service/src/**/*.test.ts", "pty-service/src/**/*.test.ts", "cli/src/**/*.test.ts", "web/src/**/*.test.ts", "test/**/*.test.ts"],
     globalSetup: ["test/support/global-setup.ts"],
     // Real PostgreSQL and real PTYs: generous per-test bound, but every test stops by itself.
     testTimeout: 60_000,

@@ -12,9 +12,9 @@
  *   npm run bench -- --only many --profile-all DIR   # CPU profiles of every service child, to dig into a row
  *   npm run bench -- --render     # rewrite BENCHMARKS.md from bench/BENCHMARKS.json (after editing bench/ANALYSIS.md)
  *
- * Groups: throughput (rows 1, 2, 12, 13, then 6, 7, 11, 8 on row 1's session), ingest (9), echo (4, 5),
- * many (3), memory (10), screen (S1-S4: attach from the screen, snapshot job), profile. Workloads are
- * generated here from fixed seeds (bench/corpus.ts).
+ * Groups: throughput (rows 1, 2, 12, 13, then 6, 7, 11, 8 on row 1's session), ingest (9), echo (4, 4b, 5),
+ * many (3), memory (10), screen (S1-S4: attach from the screen, snapshot job), web (W1-W4: the web
+ * gateway and a browser), profile. Workloads are generated here from fixed seeds (bench/corpus.ts).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, chmodSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -32,8 +32,9 @@ import { runMemory } from "./rows/memory.js";
 import { runProfile, type ProfileOutcome } from "./rows/profile.js";
 import { runScreenRows } from "./rows/screen.js";
 import { runThroughput } from "./rows/throughput.js";
+import { runWeb } from "./rows/web.js";
 
-const GROUPS = ["throughput", "ingest", "echo", "many", "memory", "screen", "profile"] as const;
+const GROUPS = ["throughput", "ingest", "echo", "many", "memory", "screen", "web", "profile"] as const;
 type Group = (typeof GROUPS)[number];
 
 /** Workload sizes and repeats, with the reason for each. */
@@ -124,13 +125,21 @@ async function main(): Promise<void> {
     if (groups.has("many")) await attempt("row 3 (many sessions)", async () => void rows.push(await runManySessions(sys, ctx, small)));
     if (groups.has("memory")) await attempt("row 10 (memory)", async () => void rows.push(await runMemory(sys, ctx)));
     if (groups.has("screen")) await attempt("rows S1-S4 (screen)", async () => void rows.push(...(await runScreenRows(sys, ctx))));
+    if (groups.has("web")) await attempt("rows W1-W4 (web gateway)", async () => void rows.push(...(await runWeb(sys, ctx, { realistic, small }))));
     if (groups.has("profile")) await attempt("profile of row 1", async () => void (profile = await runProfile(sys, ctx, realistic, resultsDir)));
   } finally {
     await sys.stop().catch((err: unknown) => log(`stopping the system: ${String(err)}`));
     rmSync(dir, { recursive: true, force: true });
   }
 
-  rows.sort((a, b) => Number(a.id) - Number(b.id));
+  // "4b" sorts after "4": by the number it starts with, then as written (the sort is stable);
+  // lettered groups (S1.., W1..) follow the numbered rows, by letter then number.
+  const key = (id: string): [number, string, number] => (/^\d/.test(id) ? [Number.parseFloat(id), "", 0] : [Number.POSITIVE_INFINITY, id.replace(/\d.*$/, ""), Number.parseFloat(id.replace(/^\D+/, ""))]);
+  rows.sort((a, b) => {
+    const [an, al, ai] = key(a.id);
+    const [bn, bl, bi] = key(b.id);
+    return an !== bn ? an - bn : al !== bl ? (al < bl ? -1 : 1) : ai - bi;
+  });
   const report: SuiteReport = {
     date: new Date().toISOString(),
     mode: quick ? "quick" : "full",

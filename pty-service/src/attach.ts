@@ -23,6 +23,9 @@
  * screen snapshot and the durable chunks after it; memory and live events go on from the seq after
  * the last of those, de-duplicated the same way. With `repaint`, the terminal is then resized by a
  * row and back so that a full-screen program redraws itself (see the contract for the trade-off).
+ *
+ * Interact (interact.ts) streams the same events through the same code, with an OutputGate that
+ * holds output back until its viewer acknowledges what it has consumed.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import * as grpc from "@grpc/grpc-js";
@@ -45,7 +48,30 @@ export interface AttachDeps {
   log: Logger;
 }
 
-type AttachCall = grpc.ServerWritableStream<PtyApi.AttachRequest__Output, PtyApi.AttachResponse>;
+/** A call that output events are written to (Attach's, or Interact's: same event messages). */
+export type ViewerCall = grpc.ServerWritableStream<unknown, PtyApi.AttachResponse> | grpc.ServerDuplexStream<unknown, PtyApi.AttachResponse>;
+
+/** Where a stream starts: AttachRequest and InteractOpen both carry these. */
+export interface StartPoint {
+  fromSeq: number;
+  liveOnly: boolean;
+  /** Begin with the store's newest screen snapshot, then the chunks after it. */
+  fromScreen?: boolean;
+  /** With fromScreen: resize by a row and back so that a full-screen program redraws. */
+  repaint?: boolean;
+}
+
+/**
+ * Admits every output chunk before it is written: may hold it back (waiting for the viewer to
+ * acknowledge earlier output) until `signal` fires. Names the seq a cut viewer resumes from.
+ */
+export interface OutputGate {
+  admit(seq: number, bytes: number, signal: AbortSignal): Promise<void>;
+  /** Seq to resume from after a cut, given the next seq the stream would have sent. */
+  resumeSeq(next: number): number;
+  /** What a cut-off message adds about the gate's state. */
+  describe(): string;
+}
 
 /** One live viewer's bounded queue. */
 export class Viewer implements Subscriber {
@@ -105,11 +131,21 @@ class Emitter {
   private lastChangeNo = 0;
 
   constructor(
-    private readonly call: AttachCall,
+    private readonly call: ViewerCall,
     /** The call's signal, also aborted when the viewer is cut off. */
     readonly signal: AbortSignal,
     private readonly sessionId: string,
+    private readonly gate: OutputGate | undefined,
   ) {}
+
+  /** Seq a viewer cut off here resumes from. */
+  resumeSeq(): number {
+    return this.gate ? this.gate.resumeSeq(this.next) : this.next;
+  }
+
+  describeGate(): string {
+    return this.gate ? this.gate.describe() : "";
+  }
 
   start(start: StoreApi.HistoryStart): Promise<void> {
     this.next = Number(start.fromSeq);
@@ -120,6 +156,7 @@ class Emitter {
   async output(chunk: OutputChunk): Promise<void> {
     if (chunk.seq < this.next) return; // already sent (seam between history, memory and live)
     if (chunk.seq > this.next) throw new ServiceError(Code.DATA_LOSS, `session ${this.sessionId}: output seq ${this.next} is missing (next available is ${chunk.seq})`);
+    await this.gate?.admit(chunk.seq, chunk.data.length, this.signal);
     this.next = chunk.seq + 1;
     await this.send({ output: { sessionId: this.sessionId, seq: chunk.seq, offset: chunk.offset, ts: toTimestamp(chunk.ts), data: chunk.data } });
   }
@@ -148,12 +185,12 @@ class Emitter {
   }
 }
 
-export async function attach(req: PtyApi.AttachRequest__Output, call: AttachCall, ctx: CallContext, deps: AttachDeps, sessionId: string): Promise<void> {
+export async function attach(req: StartPoint, call: ViewerCall, ctx: CallContext, deps: AttachDeps, sessionId: string, gate?: OutputGate): Promise<void> {
   if (req.fromScreen && req.fromSeq !== 0) throw invalidArgument(`from_seq must be 0 with from_screen (got ${req.fromSeq}): the stream starts right after the screen snapshot`);
   if (req.fromScreen && req.liveOnly) throw invalidArgument("from_screen and live_only cannot both be set: choose the screen then live output, or live output only");
   if (req.repaint && !req.fromScreen) throw invalidArgument("repaint needs from_screen set");
   const actor = deps.registry.get(sessionId);
-  if (!actor) return replayFromStore(req, call, ctx, deps, sessionId);
+  if (!actor) return replayFromStore(req, call, ctx, deps, sessionId, gate);
   if (actor.viewerCount >= deps.maxViewers) {
     throw resourceExhausted(`session ${sessionId} already has ${actor.viewerCount} viewers, the limit (PTY_MAX_VIEWERS)`);
   }
@@ -161,7 +198,7 @@ export async function attach(req: PtyApi.AttachRequest__Output, call: AttachCall
   // Cut the bytes read so far into a chunk so that the snapshot's live edge is current.
   actor.flushNow();
   const snap = actor.subscribe(viewer);
-  const emit = new Emitter(call, AbortSignal.any([ctx.signal, viewer.cut.signal]), actor.id);
+  const emit = new Emitter(call, AbortSignal.any([ctx.signal, viewer.cut.signal]), actor.id, gate);
   try {
     await serve(req, ctx, deps, actor, viewer, snap, emit);
   } catch (err) {
@@ -173,10 +210,10 @@ export async function attach(req: PtyApi.AttachRequest__Output, call: AttachCall
 }
 
 function overflowError(deps: AttachDeps, actor: SessionActor, emit: Emitter): ServiceError {
-  return resourceExhausted(`viewer fell more than ${deps.viewerBufferBytes} bytes behind session ${actor.id} (PTY_VIEWER_BUFFER_BYTES); resume with from_seq=${emit.next}`);
+  return resourceExhausted(`viewer fell more than ${deps.viewerBufferBytes} bytes behind session ${actor.id} (PTY_VIEWER_BUFFER_BYTES)${emit.describeGate()}; resume with from_seq=${emit.resumeSeq()}`);
 }
 
-async function serve(req: PtyApi.AttachRequest__Output, ctx: CallContext, deps: AttachDeps, actor: SessionActor, viewer: Viewer, snap: MemorySnapshot, emit: Emitter): Promise<void> {
+async function serve(req: StartPoint, ctx: CallContext, deps: AttachDeps, actor: SessionActor, viewer: Viewer, snap: MemorySnapshot, emit: Emitter): Promise<void> {
   const liveEdge = snap.lastSeq + 1;
   let from = req.liveOnly ? liveEdge : req.fromSeq;
   if (from > liveEdge) {
@@ -316,7 +353,7 @@ async function replayStoreRange(
 }
 
 /** Attach to a session this node does not host: replay what the store has, then end. */
-async function replayFromStore(req: PtyApi.AttachRequest__Output, call: AttachCall, ctx: CallContext, deps: AttachDeps, sessionId: string): Promise<void> {
+async function replayFromStore(req: StartPoint, call: ViewerCall, ctx: CallContext, deps: AttachDeps, sessionId: string, gate: OutputGate | undefined): Promise<void> {
   if (req.liveOnly) throw notFound(`session ${sessionId} is not hosted by this pty-service: no live output here`);
   // Ask first, so that an unknown id is NOT_FOUND rather than an empty replay.
   await unaryCall(deps.store, deps.store.getSession, { sessionId }, { deadlineMs: 5_000, signal: ctx.signal }).catch((err: { code?: number; details?: string }) => {
@@ -328,7 +365,10 @@ async function replayFromStore(req: PtyApi.AttachRequest__Output, call: AttachCa
     for await (const msg of storeHistory(deps.store, sessionId, req.fromSeq, 0, ctx.signal, req.fromScreen)) {
       if (msg.start) await writeMessage(call, { start: msg.start }, ctx.signal);
       else if (msg.screen) await writeMessage(call, { screen: msg.screen }, ctx.signal);
-      else if (msg.output) await writeMessage(call, { output: msg.output }, ctx.signal);
+      else if (msg.output) {
+        await gate?.admit(msg.output.seq, msg.output.data.length, ctx.signal);
+        await writeMessage(call, { output: msg.output }, ctx.signal);
+      }
       else if (msg.resize) await writeMessage(call, { resize: msg.resize }, ctx.signal);
       else if (msg.unreachable) await writeMessage(call, { unreachable: msg.unreachable }, ctx.signal);
       else if (msg.exit) await writeMessage(call, { exit: msg.exit }, ctx.signal);

@@ -97,6 +97,12 @@ export interface PtyConfig {
   ringBytes: number;
   /** Output queued for one viewer beyond which it is cut off (RESOURCE_EXHAUSTED). */
   viewerBufferBytes: number;
+  /**
+   * Interact: output sent to one viewer and not yet acknowledged (ack_seq) beyond which sending
+   * waits for acks (live output queues meanwhile, up to viewerBufferBytes). It bounds what a
+   * gateway holds for a viewer that does not keep up.
+   */
+  interactWindowBytes: number;
   /** How long an ended session is still known (CheckLiveness says EXITED, Attach replays). */
   endedRetentionMs: number;
   /** Shutdown: how long sessions get to end and be recorded before the server is forced down. */
@@ -168,6 +174,11 @@ export function loadPtyConfig(env: Env = process.env): Readonly<PtyConfig> {
     ringBytes: envInt(env, "PTY_RING_BYTES", 256 * KIB, { min: 0, max: 1024 * MIB }),
     // At least two of the largest chunks, so that one chunk alone never cuts a viewer off.
     viewerBufferBytes: envInt(env, "PTY_VIEWER_BUFFER_BYTES", 4 * MIB, { min: 2 * MAX_CHUNK_BYTES, max: 1024 * MIB }),
+    // 1 MiB: sixteen of the 64 KB chunks bulk output is cut into (COALESCE_BYTES), four of the
+    // largest, so acks sent as the viewer renders keep bulk output flowing (one ack per 100 ms
+    // round trip, a phone's, still lets 10 MB/s through), while a gateway with 100 stalled
+    // viewers holds 100 MiB for them at most.
+    interactWindowBytes: envInt(env, "PTY_INTERACT_WINDOW_BYTES", 1 * MIB, { min: 2 * MAX_CHUNK_BYTES, max: 1024 * MIB }),
     endedRetentionMs: envInt(env, "PTY_ENDED_RETENTION_MS", 10 * 60_000, { min: 0, max: 7 * 24 * 3600_000 }),
     shutdownGraceMs: envInt(env, "PTY_SHUTDOWN_GRACE_MS", 10_000, { min: 0, max: 600_000 }),
     security,

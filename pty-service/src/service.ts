@@ -3,9 +3,10 @@
  * spawn/attach). No session logic lives here.
  */
 import * as grpc from "@grpc/grpc-js";
-import { Code, ServiceError, invalidArgument, serverStream, unary, validate, type Logger, type PtyApi } from "@ptykeep/proto";
+import { Code, ServiceError, bidiStream, invalidArgument, serverStream, unary, validate, type Logger, type PtyApi } from "@ptykeep/proto";
 import { TUNING, type PtyConfig } from "./config.js";
 import { attach, type AttachDeps } from "./attach.js";
+import { interact } from "./interact.js";
 import { SessionActor } from "./session-actor.js";
 import { parseSignal } from "./signals.js";
 import { spawnSession, type SpawnDeps } from "./spawn.js";
@@ -70,6 +71,8 @@ export function ptyHandlers(deps: ServiceDeps): grpc.UntypedServiceImplementatio
     Attach: serverStream("Attach", log, async (req: PtyApi.AttachRequest__Output, call, ctx) => {
       await attach(req, call, ctx, deps, validate.sessionId(req.sessionId));
     }),
+
+    Interact: bidiStream("Interact", log, (call: grpc.ServerDuplexStream<PtyApi.InteractRequest__Output, PtyApi.InteractResponse>, ctx) => interact(call, ctx, deps)),
 
     ListSessions: unary("ListSessions", log, async () => ({ sessions: registry.all().map((a) => a.info()) })),
 

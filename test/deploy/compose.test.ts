@@ -12,6 +12,7 @@ import { parse } from "yaml";
 import { loadClientTls, toGrpcTarget } from "@ptykeep/proto";
 import { loadStoreConfig } from "../../store-service/src/index.js";
 import { loadPtyConfig } from "../../pty-service/src/index.js";
+import { loadWebConfig } from "../../web/src/index.js";
 import { postgresImage } from "../support/postgres.js";
 import { REPO_ROOT, makeDevCerts, type DevCerts } from "../security/helpers.js";
 
@@ -71,6 +72,7 @@ function namesRead(load: (env: Record<string, string | undefined>) => unknown, b
 const DB_URL = { DATABASE_URL: "postgres://u:p@127.0.0.1:5432/d" };
 const storeNames = namesRead((env) => loadStoreConfig(env), DB_URL);
 const ptyNames = namesRead((env) => loadPtyConfig(env));
+const webNames = namesRead((env) => loadWebConfig(env));
 /** Read outside the configuration loaders: the logger's level, the image health probe's TLS. */
 const commonNames = new Set(["LOG_LEVEL", ...namesRead((env) => loadClientTls(env, "HEALTHCHECK"))]);
 
@@ -81,8 +83,8 @@ beforeAll(() => {
 afterAll(() => certs?.remove());
 
 describe("docker-compose.yml", () => {
-  it("has PostgreSQL, the store-service and the pty-service", () => {
-    expect(Object.keys(compose.services).sort()).toEqual(["postgres", "pty-service", "store-service"]);
+  it("has PostgreSQL, the store-service, the pty-service and the web gateway", () => {
+    expect(Object.keys(compose.services).sort()).toEqual(["postgres", "pty-service", "store-service", "web"]);
   });
 
   it("takes the PostgreSQL image from .env, the place the tests read it", () => {
@@ -101,7 +103,7 @@ describe("docker-compose.yml", () => {
 
   it("runs three store replicas behind one service name, built from deploy/Dockerfile", () => {
     expect(svc("store-service").deploy?.replicas).toBe(3);
-    for (const name of ["store-service", "pty-service"]) {
+    for (const name of ["store-service", "pty-service", "web"]) {
       expect(svc(name).build).toEqual({ context: ".", dockerfile: "deploy/Dockerfile", target: name });
     }
   });
@@ -114,6 +116,8 @@ describe("docker-compose.yml", () => {
     expect(svc("pty-service").healthcheck!.test.join(" ")).toContain(`node proto/dist/healthcheck.js 127.0.0.1:${ptyPort}`);
     expect(svc("store-service").depends_on).toEqual({ postgres: { condition: "service_healthy" } });
     expect(svc("pty-service").depends_on).toEqual({ "store-service": { condition: "service_healthy" } });
+    expect(svc("web").healthcheck!.test.join(" ")).toContain(`web/src/healthcheck.ts ${svc("web").environment!.WEB_LISTEN!.split(":")[1]}`);
+    expect(svc("web").depends_on).toEqual({ "pty-service": { condition: "service_healthy" } });
   });
 
   it("has the pty-service reach every store replica by a dns: name, round-robin", () => {
@@ -122,13 +126,15 @@ describe("docker-compose.yml", () => {
     expect(toGrpcTarget(storeAddr)).toBe(storeAddr);
   });
 
-  it("publishes only the pty-service, on the host's loopback unless configured", () => {
+  it("publishes only the pty-service and the web gateway, on the host's loopback unless configured", () => {
     expect(svc("postgres").ports).toBeUndefined();
     expect(svc("store-service").ports).toBeUndefined();
     const ports = svc("pty-service").ports ?? [];
     expect(ports.length).toBe(1);
     for (const p of ports) expect(p).toMatch(/^127\.0\.0\.1:\d+:50051$/);
     expect(raw.services["pty-service"]!.ports![0]).toContain("${PTY_PUBLISH_ADDR:-127.0.0.1}");
+    expect(svc("web").ports).toEqual([expect.stringMatching(/^127\.0\.0\.1:\d+:8080$/)]);
+    expect(raw.services.web!.ports![0]).toContain("${WEB_PUBLISH_ADDR:-127.0.0.1}");
   });
 
   it("points the store at the compose PostgreSQL with its credentials", () => {
@@ -146,13 +152,14 @@ describe("docker-compose.yml", () => {
   });
 
   it("sets only variables the services read, to values their configuration accepts", () => {
-    for (const [name, read] of [["store-service", storeNames], ["pty-service", ptyNames]] as const) {
+    for (const [name, read] of [["store-service", storeNames], ["pty-service", ptyNames], ["web", webNames]] as const) {
       const unknown = Object.keys(svc(name).environment ?? {}).filter((v) => !read.has(v) && !commonNames.has(v));
       expect(unknown, `${name} sets variables it never reads`).toEqual([]);
     }
     // Listening on 0.0.0.0 inside the network is allowed here only through the explicit override.
     expect(loadStoreConfig(svc("store-service").environment!).security.allowInsecureListen).toBe(true);
     expect(loadPtyConfig(svc("pty-service").environment!).security.allowInsecureListen).toBe(true);
+    expect(loadWebConfig(svc("web").environment!).security.allowInsecureListen).toBe(true);
   });
 });
 
@@ -164,7 +171,7 @@ describe("deploy/compose.tls.yml", () => {
   };
 
   it("sets only variables the services read", () => {
-    for (const [name, read] of [["store-service", storeNames], ["pty-service", ptyNames]] as const) {
+    for (const [name, read] of [["store-service", storeNames], ["pty-service", ptyNames], ["web", webNames]] as const) {
       const unknown = Object.keys(tlsOverlay.services[name]!.environment ?? {}).filter((v) => !read.has(v) && !commonNames.has(v));
       expect(unknown, `${name} sets variables it never reads`).toEqual([]);
     }
@@ -183,6 +190,17 @@ describe("deploy/compose.tls.yml", () => {
     expect(pty.storeClient.token).toBe(certs.fullToken);
     expect(store.ptyClient.token).toBe(certs.readOnlyToken);
   });
+
+  it("serves the page over HTTPS with login tokens, and calls the services with TLS and a full token", () => {
+    expect(tlsOverlay.services.web!.volumes).toEqual(["./deploy/certs:/certs:ro"]);
+    const web = loadWebConfig(merged("web"));
+    expect(web.security.allowInsecureListen).toBe(false);
+    expect(web.security.tls).toBeDefined();
+    expect(web.security.tokens?.size).toBe(2);
+    expect(web.ptyClient.tls?.cert).toBeDefined();
+    expect(web.ptyClient.token).toBe(certs.fullToken);
+    expect(web.storeClient.token).toBe(certs.readOnlyToken);
+  });
 });
 
 describe("deploy/Dockerfile", () => {
@@ -194,14 +212,15 @@ describe("deploy/Dockerfile", () => {
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tini"/m);
-    expect(dockerfile.match(/^HEALTHCHECK /gm)?.length).toBe(2);
+    expect(dockerfile).toMatch(/^FROM \S+ AS web$/m);
+    expect(dockerfile.match(/^HEALTHCHECK /gm)?.length).toBe(3);
   });
 
-  it("runs every process from /app, as the JavaScript its build stage compiles", () => {
+  it("runs every process from /app: the services as the JavaScript its build stage compiles, the gateway through tsx", () => {
     expect(dockerfile.match(/^WORKDIR .*$/gm)).toEqual(["WORKDIR /app", "WORKDIR /app", "WORKDIR /app"]);
     const cmds = dockerfile.match(/^\s*(CMD|  CMD) \[.*$/gm) ?? [];
-    expect(cmds.length).toBe(4);
-    for (const line of cmds) expect(line).toMatch(/\["node", "(proto|store-service|pty-service)\/dist\/[a-z-]+\.js"/);
+    expect(cmds.length).toBe(6);
+    for (const line of cmds) expect(line).toMatch(/\["node", "(proto|store-service|pty-service)\/dist\/[a-z-]+\.js"|"--import", "tsx", "web\/src\//);
     const build = dockerfile.slice(dockerfile.indexOf(" AS build"), dockerfile.indexOf(" AS deps"));
     expect(build).toMatch(/^RUN npm run build$/m);
     for (const ws of ["proto", "store-service", "pty-service", "cli"]) expect(dockerfile).toMatch(new RegExp(`^COPY --from=build /app/${ws}/dist \\./${ws}/dist$`, "m"));

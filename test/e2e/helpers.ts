@@ -188,3 +188,55 @@ export function contiguous(chunks: StoreApi.OutputChunk__Output[], firstSeq = 1,
   }
   return Buffer.concat(chunks.map((c) => c.data));
 }
+
+export interface InteractRun {
+  events: PtyApi.InteractResponse__Output[];
+  chunks: StoreApi.OutputChunk__Output[];
+  bytes(): Buffer;
+  /** Resolves with the final status (OK when the stream ended after the exit event). */
+  done: Promise<grpc.StatusObject>;
+  call: grpc.ClientDuplexStream<PtyApi.InteractRequest, PtyApi.InteractResponse__Output>;
+  send(msg: PtyApi.InteractRequest): void;
+  /** Resolves once the collected output reaches n bytes. */
+  untilBytes(n: number, timeoutMs?: number): Promise<void>;
+  /** Resolves once the collected output contains `text`. */
+  untilText(text: string | Buffer, timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * Opens an Interact stream and sends its open message (unless `open` is undefined). With `ack`
+ * true, every output chunk is acknowledged as it arrives, as a viewer that keeps up does; with a
+ * number, only the first that many chunks are.
+ */
+export function interact(sys: System, open: Partial<PtyApi.InteractOpen> | undefined, opts: { ack?: boolean | number; client?: PtyServiceClient; metadata?: grpc.Metadata } = {}): InteractRun {
+  const client = opts.client ?? sys.ptyClient;
+  const stream = client.interact(opts.metadata ?? new grpc.Metadata());
+  const run: InteractRun = {
+    events: [],
+    chunks: [],
+    bytes: () => Buffer.concat(run.chunks.map((c) => c.data)),
+    call: stream,
+    send: (msg) => {
+      stream.write(msg);
+    },
+    done: new Promise((resolve) => {
+      stream.on("status", (s: grpc.StatusObject) => resolve(s));
+      stream.on("error", () => {});
+    }),
+    untilBytes: async (n, timeoutMs = DEADLINE_MS) => {
+      await waitFor(`${n} interactive bytes`, () => run.chunks.reduce((a, c) => a + c.data.length, 0) >= n, timeoutMs);
+    },
+    untilText: async (text, timeoutMs = DEADLINE_MS) => {
+      await waitFor(`output ${JSON.stringify(String(text).slice(0, 40))}`, () => run.bytes().includes(text), timeoutMs);
+    },
+  };
+  stream.on("data", (msg: PtyApi.InteractResponse__Output) => {
+    run.events.push(msg);
+    if (msg.output) {
+      run.chunks.push(msg.output);
+      if (opts.ack === true || (typeof opts.ack === "number" && run.chunks.length <= opts.ack)) stream.write({ ackSeq: msg.output.seq });
+    }
+  });
+  if (open) stream.write({ open: { fromSeq: 0, liveOnly: false, readOnly: false, ...open } });
+  return run;
+}

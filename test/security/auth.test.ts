@@ -1,7 +1,8 @@
 /**
  * Bearer tokens on every RPC of both services: no token or a wrong one → UNAUTHENTICATED, a
  * read-only token on an RPC that changes state → PERMISSION_DENIED, a read-only token on the
- * read RPCs and a full token on all of them get through to the handler. Health stays open.
+ * read RPCs and a full token on all of them get through to the handler; a read-only token opens
+ * output-only Interact streams, and no other. Health stays open.
  * Tokens and Spawn environment values never reach the logs or the store.
  */
 import { Writable } from "node:stream";
@@ -9,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as grpc from "@grpc/grpc-js";
 import { pino } from "pino";
 import { READ_ONLY_METHODS, createPtyClient, createStoreClient, ptyV1, storeV1, type PtyServiceClient, type StoreServiceClient } from "@ptykeep/proto";
-import { getSession, readHistory, waitStoredEnd, type System } from "../e2e/helpers.js";
+import { getSession, interact, readHistory, waitStoredEnd, type System } from "../e2e/helpers.js";
 import { bearer, makeDevCerts, startServices, statusOf, type DevCerts } from "./helpers.js";
 
 const AUTH_CODES = [grpc.status.UNAUTHENTICATED, grpc.status.PERMISSION_DENIED];
@@ -133,6 +134,32 @@ describe("open services and secrets", () => {
     } finally {
       authed.close();
       authedStore.close();
+    }
+  });
+
+  it("lets a read-only token open an Interact stream read_only, and no other", async () => {
+    const authed = createPtyClient(sys.pty.address, { token: certs.fullToken });
+    const readOnly = createPtyClient(sys.pty.address, { token: certs.readOnlyToken });
+    try {
+      const { sessionId } = await new Promise<{ sessionId: string }>((resolve, reject) =>
+        authed.Spawn({ command: "/bin/sh", args: ["-c", "printf watched; exec sleep 60"], rows: 24, cols: 80 }, (err, res) => (err ? reject(err) : resolve(res!))),
+      );
+      const view = { ptyClient: readOnly } as System;
+      const typing = interact(view, { sessionId });
+      const refused = await typing.done;
+      expect(refused.code).toBe(grpc.status.PERMISSION_DENIED);
+      expect(refused.details).toMatch(/this token is read-only: open the stream with read_only/);
+      const watching = interact(view, { sessionId, readOnly: true }, { ack: true });
+      await watching.untilText("watched");
+      // Full-token streams may type; the same session ends them all.
+      const full = interact({ ptyClient: authed } as System, { sessionId }, { ack: true });
+      await full.untilText("watched");
+      await new Promise<void>((resolve, reject) => authed.Kill({ sessionId }, (err) => (err ? reject(err) : resolve())));
+      expect((await watching.done).code).toBe(grpc.status.OK);
+      expect((await full.done).code).toBe(grpc.status.OK);
+    } finally {
+      authed.close();
+      readOnly.close();
     }
   });
 });

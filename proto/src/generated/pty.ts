@@ -6,6 +6,9 @@ import type { AttachRequest as _ptykeep_pty_v1_AttachRequest, AttachRequest__Out
 import type { AttachResponse as _ptykeep_pty_v1_AttachResponse, AttachResponse__Output as _ptykeep_pty_v1_AttachResponse__Output } from './ptykeep/pty/v1/AttachResponse.js';
 import type { CheckLivenessRequest as _ptykeep_pty_v1_CheckLivenessRequest, CheckLivenessRequest__Output as _ptykeep_pty_v1_CheckLivenessRequest__Output } from './ptykeep/pty/v1/CheckLivenessRequest.js';
 import type { CheckLivenessResponse as _ptykeep_pty_v1_CheckLivenessResponse, CheckLivenessResponse__Output as _ptykeep_pty_v1_CheckLivenessResponse__Output } from './ptykeep/pty/v1/CheckLivenessResponse.js';
+import type { InteractOpen as _ptykeep_pty_v1_InteractOpen, InteractOpen__Output as _ptykeep_pty_v1_InteractOpen__Output } from './ptykeep/pty/v1/InteractOpen.js';
+import type { InteractRequest as _ptykeep_pty_v1_InteractRequest, InteractRequest__Output as _ptykeep_pty_v1_InteractRequest__Output } from './ptykeep/pty/v1/InteractRequest.js';
+import type { InteractResponse as _ptykeep_pty_v1_InteractResponse, InteractResponse__Output as _ptykeep_pty_v1_InteractResponse__Output } from './ptykeep/pty/v1/InteractResponse.js';
 import type { KillRequest as _ptykeep_pty_v1_KillRequest, KillRequest__Output as _ptykeep_pty_v1_KillRequest__Output } from './ptykeep/pty/v1/KillRequest.js';
 import type { KillResponse as _ptykeep_pty_v1_KillResponse, KillResponse__Output as _ptykeep_pty_v1_KillResponse__Output } from './ptykeep/pty/v1/KillResponse.js';
 import type { ListSessionsRequest as _ptykeep_pty_v1_ListSessionsRequest, ListSessionsRequest__Output as _ptykeep_pty_v1_ListSessionsRequest__Output } from './ptykeep/pty/v1/ListSessionsRequest.js';
@@ -19,6 +22,7 @@ import type { SignalRequest as _ptykeep_pty_v1_SignalRequest, SignalRequest__Out
 import type { SignalResponse as _ptykeep_pty_v1_SignalResponse, SignalResponse__Output as _ptykeep_pty_v1_SignalResponse__Output } from './ptykeep/pty/v1/SignalResponse.js';
 import type { SpawnRequest as _ptykeep_pty_v1_SpawnRequest, SpawnRequest__Output as _ptykeep_pty_v1_SpawnRequest__Output } from './ptykeep/pty/v1/SpawnRequest.js';
 import type { SpawnResponse as _ptykeep_pty_v1_SpawnResponse, SpawnResponse__Output as _ptykeep_pty_v1_SpawnResponse__Output } from './ptykeep/pty/v1/SpawnResponse.js';
+import type { TerminalSize as _ptykeep_pty_v1_TerminalSize, TerminalSize__Output as _ptykeep_pty_v1_TerminalSize__Output } from './ptykeep/pty/v1/TerminalSize.js';
 import type { WriteRequest as _ptykeep_pty_v1_WriteRequest, WriteRequest__Output as _ptykeep_pty_v1_WriteRequest__Output } from './ptykeep/pty/v1/WriteRequest.js';
 import type { WriteResponse as _ptykeep_pty_v1_WriteResponse, WriteResponse__Output as _ptykeep_pty_v1_WriteResponse__Output } from './ptykeep/pty/v1/WriteResponse.js';
 import type { AppendOutputRequest as _ptykeep_store_v1_AppendOutputRequest, AppendOutputRequest__Output as _ptykeep_store_v1_AppendOutputRequest__Output } from './ptykeep/store/v1/AppendOutputRequest.js';
@@ -67,6 +71,9 @@ export interface ProtoGrpcType {
         AttachResponse: MessageTypeDefinition<_ptykeep_pty_v1_AttachResponse, _ptykeep_pty_v1_AttachResponse__Output>
         CheckLivenessRequest: MessageTypeDefinition<_ptykeep_pty_v1_CheckLivenessRequest, _ptykeep_pty_v1_CheckLivenessRequest__Output>
         CheckLivenessResponse: MessageTypeDefinition<_ptykeep_pty_v1_CheckLivenessResponse, _ptykeep_pty_v1_CheckLivenessResponse__Output>
+        InteractOpen: MessageTypeDefinition<_ptykeep_pty_v1_InteractOpen, _ptykeep_pty_v1_InteractOpen__Output>
+        InteractRequest: MessageTypeDefinition<_ptykeep_pty_v1_InteractRequest, _ptykeep_pty_v1_InteractRequest__Output>
+        InteractResponse: MessageTypeDefinition<_ptykeep_pty_v1_InteractResponse, _ptykeep_pty_v1_InteractResponse__Output>
         KillRequest: MessageTypeDefinition<_ptykeep_pty_v1_KillRequest, _ptykeep_pty_v1_KillRequest__Output>
         KillResponse: MessageTypeDefinition<_ptykeep_pty_v1_KillResponse, _ptykeep_pty_v1_KillResponse__Output>
         ListSessionsRequest: MessageTypeDefinition<_ptykeep_pty_v1_ListSessionsRequest, _ptykeep_pty_v1_ListSessionsRequest__Output>
@@ -81,6 +88,7 @@ export interface ProtoGrpcType {
         SignalResponse: MessageTypeDefinition<_ptykeep_pty_v1_SignalResponse, _ptykeep_pty_v1_SignalResponse__Output>
         SpawnRequest: MessageTypeDefinition<_ptykeep_pty_v1_SpawnRequest, _ptykeep_pty_v1_SpawnRequest__Output>
         SpawnResponse: MessageTypeDefinition<_ptykeep_pty_v1_SpawnResponse, _ptykeep_pty_v1_SpawnResponse__Output>
+        TerminalSize: MessageTypeDefinition<_ptykeep_pty_v1_TerminalSize, _ptykeep_pty_v1_TerminalSize__Output>
         WriteRequest: MessageTypeDefinition<_ptykeep_pty_v1_WriteRequest, _ptykeep_pty_v1_WriteRequest__Output>
         WriteResponse: MessageTypeDefinition<_ptykeep_pty_v1_WriteResponse, _ptykeep_pty_v1_WriteResponse__Output>
       }

@@ -6,6 +6,8 @@ import type { AttachRequest as _ptykeep_pty_v1_AttachRequest, AttachRequest__Out
 import type { AttachResponse as _ptykeep_pty_v1_AttachResponse, AttachResponse__Output as _ptykeep_pty_v1_AttachResponse__Output } from '../../../ptykeep/pty/v1/AttachResponse.js';
 import type { CheckLivenessRequest as _ptykeep_pty_v1_CheckLivenessRequest, CheckLivenessRequest__Output as _ptykeep_pty_v1_CheckLivenessRequest__Output } from '../../../ptykeep/pty/v1/CheckLivenessRequest.js';
 import type { CheckLivenessResponse as _ptykeep_pty_v1_CheckLivenessResponse, CheckLivenessResponse__Output as _ptykeep_pty_v1_CheckLivenessResponse__Output } from '../../../ptykeep/pty/v1/CheckLivenessResponse.js';
+import type { InteractRequest as _ptykeep_pty_v1_InteractRequest, InteractRequest__Output as _ptykeep_pty_v1_InteractRequest__Output } from '../../../ptykeep/pty/v1/InteractRequest.js';
+import type { InteractResponse as _ptykeep_pty_v1_InteractResponse, InteractResponse__Output as _ptykeep_pty_v1_InteractResponse__Output } from '../../../ptykeep/pty/v1/InteractResponse.js';
 import type { KillRequest as _ptykeep_pty_v1_KillRequest, KillRequest__Output as _ptykeep_pty_v1_KillRequest__Output } from '../../../ptykeep/pty/v1/KillRequest.js';
 import type { KillResponse as _ptykeep_pty_v1_KillResponse, KillResponse__Output as _ptykeep_pty_v1_KillResponse__Output } from '../../../ptykeep/pty/v1/KillResponse.js';
 import type { ListSessionsRequest as _ptykeep_pty_v1_ListSessionsRequest, ListSessionsRequest__Output as _ptykeep_pty_v1_ListSessionsRequest__Output } from '../../../ptykeep/pty/v1/ListSessionsRequest.js';
@@ -49,6 +51,29 @@ export interface PtyServiceClient extends grpc.Client {
   checkLiveness(argument: _ptykeep_pty_v1_CheckLivenessRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ptykeep_pty_v1_CheckLivenessResponse__Output>): grpc.ClientUnaryCall;
   checkLiveness(argument: _ptykeep_pty_v1_CheckLivenessRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ptykeep_pty_v1_CheckLivenessResponse__Output>): grpc.ClientUnaryCall;
   checkLiveness(argument: _ptykeep_pty_v1_CheckLivenessRequest, callback: grpc.requestCallback<_ptykeep_pty_v1_CheckLivenessResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * One interactive viewer on one HTTP/2 stream: the caller sends an InteractOpen first, then
+   * input bytes, resizes and acks in any order; the service sends a start event, then output,
+   * resize and exit events in order, exactly as Attach does (replay from from_seq, then live, no
+   * gap and no duplicate at the seam). A gateway maps one WebSocket onto one such stream.
+   * Output goes no further than the service's window (PTY_INTERACT_WINDOW_BYTES) ahead of the
+   * viewer's ack_seq; a viewer that falls too far behind is ended with RESOURCE_EXHAUSTED naming
+   * the from_seq to resume from. The program never waits for a viewer.
+   */
+  Interact(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_ptykeep_pty_v1_InteractRequest, _ptykeep_pty_v1_InteractResponse__Output>;
+  Interact(options?: grpc.CallOptions): grpc.ClientDuplexStream<_ptykeep_pty_v1_InteractRequest, _ptykeep_pty_v1_InteractResponse__Output>;
+  /**
+   * One interactive viewer on one HTTP/2 stream: the caller sends an InteractOpen first, then
+   * input bytes, resizes and acks in any order; the service sends a start event, then output,
+   * resize and exit events in order, exactly as Attach does (replay from from_seq, then live, no
+   * gap and no duplicate at the seam). A gateway maps one WebSocket onto one such stream.
+   * Output goes no further than the service's window (PTY_INTERACT_WINDOW_BYTES) ahead of the
+   * viewer's ack_seq; a viewer that falls too far behind is ended with RESOURCE_EXHAUSTED naming
+   * the from_seq to resume from. The program never waits for a viewer.
+   */
+  interact(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_ptykeep_pty_v1_InteractRequest, _ptykeep_pty_v1_InteractResponse__Output>;
+  interact(options?: grpc.CallOptions): grpc.ClientDuplexStream<_ptykeep_pty_v1_InteractRequest, _ptykeep_pty_v1_InteractResponse__Output>;
   
   /**
    * Ends the session: SIGHUP, then SIGTERM, then SIGKILL after a grace period, so no
@@ -168,6 +193,17 @@ export interface PtyServiceHandlers extends grpc.UntypedServiceImplementation {
   CheckLiveness: grpc.handleUnaryCall<_ptykeep_pty_v1_CheckLivenessRequest__Output, _ptykeep_pty_v1_CheckLivenessResponse>;
   
   /**
+   * One interactive viewer on one HTTP/2 stream: the caller sends an InteractOpen first, then
+   * input bytes, resizes and acks in any order; the service sends a start event, then output,
+   * resize and exit events in order, exactly as Attach does (replay from from_seq, then live, no
+   * gap and no duplicate at the seam). A gateway maps one WebSocket onto one such stream.
+   * Output goes no further than the service's window (PTY_INTERACT_WINDOW_BYTES) ahead of the
+   * viewer's ack_seq; a viewer that falls too far behind is ended with RESOURCE_EXHAUSTED naming
+   * the from_seq to resume from. The program never waits for a viewer.
+   */
+  Interact: grpc.handleBidiStreamingCall<_ptykeep_pty_v1_InteractRequest__Output, _ptykeep_pty_v1_InteractResponse>;
+  
+  /**
    * Ends the session: SIGHUP, then SIGTERM, then SIGKILL after a grace period, so no
    * descendant survives. Returns once the program is gone and its output is stored; DATA_LOSS
    * when the store refused to record the ending (the program is gone all the same).
@@ -208,6 +244,7 @@ export interface PtyServiceHandlers extends grpc.UntypedServiceImplementation {
 export interface PtyServiceDefinition extends grpc.ServiceDefinition {
   Attach: MethodDefinition<_ptykeep_pty_v1_AttachRequest, _ptykeep_pty_v1_AttachResponse, _ptykeep_pty_v1_AttachRequest__Output, _ptykeep_pty_v1_AttachResponse__Output>
   CheckLiveness: MethodDefinition<_ptykeep_pty_v1_CheckLivenessRequest, _ptykeep_pty_v1_CheckLivenessResponse, _ptykeep_pty_v1_CheckLivenessRequest__Output, _ptykeep_pty_v1_CheckLivenessResponse__Output>
+  Interact: MethodDefinition<_ptykeep_pty_v1_InteractRequest, _ptykeep_pty_v1_InteractResponse, _ptykeep_pty_v1_InteractRequest__Output, _ptykeep_pty_v1_InteractResponse__Output>
   Kill: MethodDefinition<_ptykeep_pty_v1_KillRequest, _ptykeep_pty_v1_KillResponse, _ptykeep_pty_v1_KillRequest__Output, _ptykeep_pty_v1_KillResponse__Output>
   ListSessions: MethodDefinition<_ptykeep_pty_v1_ListSessionsRequest, _ptykeep_pty_v1_ListSessionsResponse, _ptykeep_pty_v1_ListSessionsRequest__Output, _ptykeep_pty_v1_ListSessionsResponse__Output>
   Resize: MethodDefinition<_ptykeep_pty_v1_ResizeRequest, _ptykeep_pty_v1_ResizeResponse, _ptykeep_pty_v1_ResizeRequest__Output, _ptykeep_pty_v1_ResizeResponse__Output>

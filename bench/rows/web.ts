@@ -1,0 +1,377 @@
+/**
+ * Rows 12-15: the web gateway (web/), run as its own process in front of the bench system.
+ *
+ * 12  keystroke → character rendered in a real browser (Debian Chromium, playwright-core), beside
+ *     the CLI's path measured in the same run (Write RPC in, byte seen on Attach).
+ * 13  page load → first screen of a 50 MB session, and → whole history rendered, beside reading
+ *     the same history with ReadHistory (what `ptykeep logs` does) in the same run.
+ * 14  gateway memory per idle viewer (heap and RSS growth over 100 idle viewer sockets).
+ * 15  100 viewers on one flooding session: the program's throughput against the same program
+ *     with no viewer, and the gateway's peak RSS and held output.
+ *
+ * Viewers of rows 14 and 15 are WebSocket clients in this process speaking the page's protocol
+ * (binary output frames, JSON acks): the gateway cannot tell them from pages, and 100 browser
+ * tabs would measure Chromium rather than the gateway.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, readFileSync } from "node:fs";
+import net from "node:net";
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { chromium } from "playwright-core";
+import WebSocket from "ws";
+import type * as grpc from "@grpc/grpc-js";
+import { createPtyClient, type PtyApi, type StoreApi } from "@ptykeep/proto";
+import { CLOSE, OUTPUT_HEADER_BYTES, readOutputSeq } from "../../web/src/protocol.js";
+import { programs } from "../lib/programs.js";
+import { fmt, ratio, type RowResult, type RunContext } from "../lib/result.js";
+import { ROOT, type BenchSystem } from "../lib/system.js";
+import { delay, quantile, rpc, waitFor } from "../lib/util.js";
+import { discardSession } from "./throughput.js";
+
+const WEB = Object.freeze({
+  /** Keystrokes per path in row 12, alternating browser and CLI path. */
+  KEYS: { quick: 100, full: 300 },
+  /** Pause between keystrokes: a fast typist. */
+  KEY_INTERVAL_MS: 10,
+  /** Viewers in rows 14 and 15 (the issue's figure). */
+  VIEWERS: 100,
+  /** Memory is sampled this often while row W4 floods. */
+  SAMPLE_MS: 100,
+  /** The issue's targets. */
+  IDLE_VIEWER_LIMIT_BYTES: 256 * 1024,
+  THROUGHPUT_TOLERANCE: 0.1,
+  /** The gateway's window per viewer in these rows (its default). */
+  WINDOW_BYTES: 1024 * 1024,
+  READY_TIMEOUT_MS: 60_000,
+  CHROMIUM: "/usr/bin/chromium",
+});
+
+/** A loopback port free now (the gateway binds it a moment later). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+interface GatewayChild {
+  url: string;
+  pid: number;
+  /** How the process ended (undefined while it runs). */
+  exit(): string | undefined;
+  token: string;
+  metricsUrl: string;
+  stop(): Promise<void>;
+}
+
+async function startGatewayChild(sys: BenchSystem, ptyAddr: string): Promise<GatewayChild> {
+  const [port, metricsPort] = [await freePort(), await freePort()];
+  const token = randomBytes(24).toString("base64url");
+  const log = createWriteStream(path.join(sys.dir, "logs", "web.log"), { flags: "a" });
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "web/src/main.ts")], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      LOG_LEVEL: "warn",
+      WEB_LISTEN: `127.0.0.1:${port}`,
+      WEB_METRICS_LISTEN: `127.0.0.1:${metricsPort}`,
+      WEB_TOKENS: `full:${token}`,
+      WEB_COMMANDS: "/bin/sh",
+      PTY_ADDR: ptyAddr,
+      STORE_ADDR: sys.store.address,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout!.pipe(log, { end: false });
+  child.stderr!.pipe(log, { end: false });
+  let exit: string | undefined;
+  const exited = new Promise<void>((resolve) =>
+    child.once("exit", (code, signal) => {
+      exit = signal ? `signal ${signal}` : `code ${code}`;
+      resolve();
+    }),
+  );
+  const url = `http://127.0.0.1:${port}/`;
+  await waitFor("the gateway serving", async () => (await fetch(`${url}healthz`).catch(() => undefined))?.ok, { timeoutMs: WEB.READY_TIMEOUT_MS, intervalMs: 100 });
+  return {
+    url,
+    pid: child.pid!,
+    exit: () => exit,
+    token,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+    stop: async () => {
+      child.kill("SIGTERM");
+      await exited;
+      log.end();
+    },
+  };
+}
+
+function rssBytes(g: GatewayChild): number {
+  const ended = g.exit();
+  if (ended !== undefined) throw new Error(`the gateway process ended (${ended}); see its log, web.log in the work directory`);
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${g.pid}/status`, "utf8"));
+  return m ? Number(m[1]) * 1024 : Number.NaN;
+}
+
+/** One value from the gateway's /metrics; NaN when the scrape fails (a sample is skipped, not fatal). */
+async function metric(g: GatewayChild, name: string): Promise<number> {
+  const text = await fetch(g.metricsUrl)
+    .then((r) => r.text())
+    .catch(() => "");
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text);
+  return m ? Number(m[1]) : Number.NaN;
+}
+
+async function loginCookie(g: GatewayChild): Promise<string> {
+  const origin = g.url.replace(/\/$/, "");
+  const res = await fetch(`${g.url}api/login`, { method: "POST", headers: { origin, "content-type": "application/json" }, body: JSON.stringify({ token: g.token }) });
+  if (!res.ok) throw new Error(`login failed: ${res.status}`);
+  return res.headers.get("set-cookie")!.split(";")[0]!;
+}
+
+/** A viewer socket that acknowledges every frame as it arrives (a page that keeps up). */
+function openViewer(g: GatewayChild, cookie: string, sessionId: string): Promise<{ ws: WebSocket; bytes: () => number; closed: Promise<number> }> {
+  const origin = g.url.replace(/\/$/, "");
+  const ws = new WebSocket(`${g.url.replace("http", "ws")}ws?session=${sessionId}&from=0`, { headers: { cookie, origin } });
+  let bytes = 0;
+  const closed = new Promise<number>((resolve) => ws.on("close", (code) => resolve(code)));
+  ws.on("message", (data: Buffer, isBinary) => {
+    if (!isBinary) return;
+    bytes += data.length - OUTPUT_HEADER_BYTES;
+    ws.send(JSON.stringify({ type: "ack", seq: readOutputSeq(data) }));
+  });
+  return new Promise((resolve, reject) => {
+    ws.once("open", () => resolve({ ws, bytes: () => bytes, closed }));
+    ws.once("error", reject);
+  });
+}
+
+function summary(samples: number[]): { p50: number; p99: number; max: number } {
+  return { p50: quantile(samples, 0.5), p99: quantile(samples, 0.99), max: Math.max(...samples) };
+}
+
+/** Durable time of a program printing `file` in a raw terminal, from spawn to the end stored. */
+async function timedCat(sys: BenchSystem, ptyClient: PtyApi.PtyServiceClient | ReturnType<typeof createPtyClient>, file: string, beforeStart?: (sessionId: string) => Promise<void>): Promise<{ seconds: number; bytes: number; sessionId: string }> {
+  // The program waits for one typed byte, so that viewers can be attached first.
+  const { sessionId } = await rpc<PtyApi.SpawnResponse__Output>(ptyClient, "Spawn", { command: "/bin/sh", args: ["-c", 'stty raw -echo; head -c 1 >/dev/null; exec cat "$0"', file], rows: 40, cols: 120 });
+  await beforeStart?.(sessionId);
+  const t0 = performance.now();
+  await rpc(ptyClient, "Write", { sessionId, data: Buffer.from("g") });
+  const s = await waitFor(
+    "the flood stored",
+    async () => {
+      const r = (await rpc<StoreApi.GetSessionResponse__Output>(sys.storeClient, "GetSession", { sessionId })).session!;
+      return r.state === "SESSION_STATE_EXITED" && r.durableSeq === r.finalSeq ? r : undefined;
+    },
+    { timeoutMs: 300_000, intervalMs: 20 },
+  );
+  return { seconds: (performance.now() - t0) / 1000, bytes: Number(s.durableBytes), sessionId };
+}
+
+export async function runWeb(sys: BenchSystem, ctx: RunContext, corpora: { realistic: { file: string; bytes: number }; small: { file: string; bytes: number } }): Promise<RowResult[]> {
+  // One pty-service for these rows that accepts 100 viewers on one session (the default is 32).
+  const pty = await sys.startPty("pty-web", { PTY_MAX_VIEWERS: String(WEB.VIEWERS + 10) });
+  const ptyClient = createPtyClient(pty.address);
+  const g = await startGatewayChild(sys, pty.address);
+  const browser = await chromium.launch({ executablePath: WEB.CHROMIUM, args: ["--no-sandbox"] });
+  const rows: RowResult[] = [];
+  const sessions: string[] = [];
+  try {
+    const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+    const page = await context.newPage();
+    await page.goto(g.url);
+    await page.fill("#token", g.token);
+    await page.click("#login-form button");
+    await page.waitForSelector("#list:not([hidden])");
+
+    // ── 12: keystroke → rendered, browser vs the CLI's path ─────────────────────────────────────
+    const count = ctx.quick ? WEB.KEYS.quick : WEB.KEYS.full;
+    const echo = await rpc<PtyApi.SpawnResponse__Output>(ptyClient, "Spawn", { ...programs.echo(), rows: 24, cols: 80 });
+    const cli = await rpc<PtyApi.SpawnResponse__Output>(ptyClient, "Spawn", { ...programs.echo(), rows: 24, cols: 80 });
+    sessions.push(echo.sessionId, cli.sessionId);
+    await page.evaluate((id) => ((globalThis as unknown as { location: { hash: string } }).location.hash = `#/s/${id}`), echo.sessionId);
+    await waitFor("the page connected", () => page.evaluate(() => (globalThis as unknown as { ptykeep: { view?: { state: string } } }).ptykeep.view?.state === "connected"), { timeoutMs: 30_000, intervalMs: 50 });
+    const attach = ptyClient.attach({ sessionId: cli.sessionId, fromSeq: 0 }) as grpc.ClientReadableStream<PtyApi.AttachResponse__Output>;
+    let waiting: { key: number; resolve: () => void } | undefined;
+    attach.on("data", (m: PtyApi.AttachResponse__Output) => {
+      if (waiting && m.output?.data.includes(waiting.key)) {
+        const w = waiting;
+        waiting = undefined;
+        w.resolve();
+      }
+    });
+    attach.on("error", () => {});
+    const browserMs: number[] = [];
+    const cliMs: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const key = String.fromCharCode(0x61 + (i % 26));
+      // In the page: the key goes in where a typed key does (xterm.js's input → onData → socket);
+      // timed until xterm.js has parsed the echoed byte into its buffer, then until the next frame is painted.
+      browserMs.push(
+        await page.evaluate(
+          (k) =>
+            new Promise<number>((resolve) => {
+              const g = globalThis as unknown as { ptykeep: { view: { term: { input(d: string, u: boolean): void; onWriteParsed(cb: () => void): { dispose(): void } } } }; requestAnimationFrame(cb: () => void): void };
+              const term = g.ptykeep.view.term;
+              const t0 = performance.now();
+              const sub = term.onWriteParsed(() => {
+                sub.dispose();
+                g.requestAnimationFrame(() => resolve(performance.now() - t0));
+              });
+              term.input(k, true);
+            }),
+          key,
+        ),
+      );
+      await delay(WEB.KEY_INTERVAL_MS);
+      const seen = new Promise<void>((resolve) => (waiting = { key: key.charCodeAt(0), resolve }));
+      const t0 = performance.now();
+      await Promise.all([rpc(ptyClient, "Write", { sessionId: cli.sessionId, data: Buffer.from(key) }), seen]);
+      cliMs.push(performance.now() - t0);
+      await delay(WEB.KEY_INTERVAL_MS);
+    }
+    attach.cancel();
+    const b = summary(browserMs);
+    const c = summary(cliMs);
+    ctx.log(`  row W1: browser p50 ${fmt(b.p50, 2)} p99 ${fmt(b.p99, 2)} ms; CLI path p50 ${fmt(c.p50, 2)} p99 ${fmt(c.p99, 2)} ms`);
+    rows.push({
+      id: "W1",
+      title: "keystroke → character painted in the browser (p50 / p99)",
+      measured: `${fmt(b.p50, 2)} / ${fmt(b.p99, 2)} ms`,
+      baseline: `${fmt(c.p50, 2)} / ${fmt(c.p99, 2)} ms CLI path (Write → byte on Attach)`,
+      ratio: `p50 ${ratio(b.p50 / c.p50)}, p99 ${ratio(b.p99 / c.p99)}`,
+      target: "reported beside the CLI path",
+      met: null,
+      notes: [
+        `${count} keystrokes per path, alternating, ${WEB.KEY_INTERVAL_MS} ms apart; program \`stty raw -echo; cat\`. Browser: xterm.js input → WebSocket → gateway → Interact → PTY → Interact → gateway → binary frame → xterm.js parsed, then the next animation frame (headless Chromium paints at 60 Hz, so up to ~16 ms of the figure is waiting for the frame). Max ${fmt(b.max, 2)} ms (CLI ${fmt(c.max, 2)} ms).`,
+      ],
+      data: { browser: b, cli: c, browserSamplesMs: browserMs, cliSamplesMs: cliMs, count },
+    });
+
+    // ── 13: page load → first screen on a 50 MB session ────────────────────────────────────────
+    const big = await rpc<PtyApi.SpawnResponse__Output>(ptyClient, "Spawn", { ...programs.catThenWait(corpora.realistic.file), rows: 40, cols: 120 });
+    sessions.push(big.sessionId);
+    await waitFor(
+      "the 50 MB session stored",
+      async () => Number((await rpc<StoreApi.GetSessionResponse__Output>(sys.storeClient, "GetSession", { sessionId: big.sessionId })).session!.durableBytes) >= corpora.realistic.bytes,
+      { timeoutMs: 300_000, intervalMs: 100 },
+    );
+    const stored = (await rpc<StoreApi.GetSessionResponse__Output>(sys.storeClient, "GetSession", { sessionId: big.sessionId })).session!;
+    const r0 = performance.now();
+    let historyBytes = 0;
+    for await (const ev of sys.storeClient.readHistory({ sessionId: big.sessionId, fromSeq: 0, toSeq: 0 }) as AsyncIterable<StoreApi.ReadHistoryResponse__Output>) historyBytes += ev.output?.data.length ?? 0;
+    const readMs = performance.now() - r0;
+    const page2 = await context.newPage();
+    const p0 = performance.now();
+    await page2.goto(`${g.url}#/s/${big.sessionId}`);
+    const view = () => page2.evaluate(() => (globalThis as unknown as { ptykeep: { view?: { renderedSeq: number } } }).ptykeep.view?.renderedSeq ?? 0);
+    await waitFor("the first screen", async () => (await view()) > 0, { timeoutMs: 60_000, intervalMs: 10 });
+    const firstMs = performance.now() - p0;
+    await waitFor("the whole history rendered", async () => (await view()) >= Number(stored.durableSeq), { timeoutMs: 300_000, intervalMs: 50 });
+    const wholeMs = performance.now() - p0;
+    await page2.close();
+    ctx.log(`  row W2: first screen ${fmt(firstMs, 0)} ms, whole ${fmt(wholeMs, 0)} ms; ReadHistory ${fmt(readMs, 0)} ms`);
+    rows.push({
+      id: "W2",
+      title: "page load → first screen of a 50 MB session (and → whole history rendered)",
+      measured: `${fmt(firstMs, 0)} ms (whole: ${fmt(wholeMs / 1000, 1)} s)`,
+      baseline: `${fmt(readMs / 1000, 1)} s ReadHistory of the same ${fmt(historyBytes / 1e6, 1)} MB (the CLI's replay)`,
+      ratio: `whole ${ratio(wholeMs / readMs)}`,
+      target: "reported",
+      met: null,
+      notes: [
+        `A fresh page (login cookie already set) loads the URL of the session; "first screen" is the first output frame rendered, "whole" the last stored seq rendered (${stored.durableSeq} chunks). Without the screen-snapshot option the page replays the whole history into xterm.js, at the gateway's window (acks after rendering).`,
+      ],
+      data: { firstMs, wholeMs, readMs, bytes: historyBytes, chunks: Number(stored.durableSeq) },
+    });
+
+    // ── 14: memory per idle viewer ──────────────────────────────────────────────────────────────
+    const cookie = await loginCookie(g);
+    const idle = await rpc<PtyApi.SpawnResponse__Output>(ptyClient, "Spawn", { command: "/bin/sh", args: ["-c", "stty raw -echo; printf ready; exec cat"], rows: 24, cols: 80 });
+    sessions.push(idle.sessionId);
+    await delay(500);
+    const heapBefore = await metric(g, "ptykeep_nodejs_heap_size_used_bytes");
+    const rssBefore = rssBytes(g);
+    const idleViewers: Array<Awaited<ReturnType<typeof openViewer>>> = [];
+    for (let i = 0; i < WEB.VIEWERS; i++) idleViewers.push(await openViewer(g, cookie, idle.sessionId));
+    await waitFor("every idle viewer has the history", () => idleViewers.every((v) => v.bytes() >= 5), { timeoutMs: 30_000, intervalMs: 50 });
+    await delay(1_000);
+    const heapAfter = await metric(g, "ptykeep_nodejs_heap_size_used_bytes");
+    const rssAfter = rssBytes(g);
+    const perViewerHeap = (heapAfter - heapBefore) / WEB.VIEWERS;
+    const perViewerRss = (rssAfter - rssBefore) / WEB.VIEWERS;
+    for (const v of idleViewers) v.ws.close(1000);
+    ctx.log(`  row W3: per idle viewer heap ${fmt(perViewerHeap / 1024)} KiB, RSS ${fmt(perViewerRss / 1024)} KiB`);
+    rows.push({
+      id: "W3",
+      title: "gateway memory per idle viewer",
+      measured: `${fmt(perViewerHeap / 1024)} KiB heap, ${fmt(perViewerRss / 1024)} KiB RSS`,
+      baseline: "—",
+      ratio: `heap ${ratio(perViewerHeap / WEB.IDLE_VIEWER_LIMIT_BYTES)} of the limit`,
+      target: `≤ ${WEB.IDLE_VIEWER_LIMIT_BYTES / 1024} KiB`,
+      met: perViewerHeap <= WEB.IDLE_VIEWER_LIMIT_BYTES && perViewerRss <= WEB.IDLE_VIEWER_LIMIT_BYTES,
+      notes: [`Growth of the gateway process over ${WEB.VIEWERS} viewer sockets on one idle session (each with an open Interact stream), heap used from its metrics and RSS from /proc, without a forced GC (an upper bound).`],
+      data: { heapBefore, heapAfter, rssBefore, rssAfter, perViewerHeap, perViewerRss, viewers: WEB.VIEWERS },
+    });
+
+    // ── 15: 100 viewers on a flooding session ──────────────────────────────────────────────────
+    const alone = await timedCat(sys, ptyClient, corpora.small.file);
+    sessions.push(alone.sessionId);
+    let peakRss = rssBytes(g);
+    let peakHeld = 0;
+    const rssStart = peakRss;
+    const floodViewers: Array<Awaited<ReturnType<typeof openViewer>>> = [];
+    let sampling = true;
+    let samplerError: unknown;
+    const sampler = (async () => {
+      while (sampling) {
+        peakRss = Math.max(peakRss, rssBytes(g));
+        const held = await metric(g, "ptykeep_web_unacked_bytes");
+        if (Number.isFinite(held)) peakHeld = Math.max(peakHeld, held);
+        await delay(WEB.SAMPLE_MS);
+      }
+    })().catch((err: unknown) => {
+      samplerError = err;
+    });
+    const watched = await timedCat(sys, ptyClient, corpora.small.file, async (sessionId) => {
+      for (let i = 0; i < WEB.VIEWERS; i++) floodViewers.push(await openViewer(g, cookie, sessionId));
+    });
+    sessions.push(watched.sessionId);
+    await waitFor("every viewer has the whole flood", () => floodViewers.every((v) => v.bytes() >= watched.bytes), { timeoutMs: 300_000, intervalMs: 100 });
+    const endCodes = await Promise.all(floodViewers.map((v) => Promise.race([v.closed, delay(10_000).then(() => -1)])));
+    sampling = false;
+    await sampler;
+    if (samplerError) throw samplerError;
+    const aloneMBs = alone.bytes / 1e6 / alone.seconds;
+    const watchedMBs = watched.bytes / 1e6 / watched.seconds;
+    const r = watchedMBs / aloneMBs;
+    ctx.log(`  row W4: alone ${fmt(aloneMBs)} MB/s, with ${WEB.VIEWERS} viewers ${fmt(watchedMBs)} MB/s; gateway RSS ${fmt(rssStart / 1e6)} → peak ${fmt(peakRss / 1e6)} MB, held ≤ ${fmt(peakHeld / 1e6)} MB`);
+    rows.push({
+      id: "W4",
+      title: `${WEB.VIEWERS} viewers on one flooding session: program throughput and gateway memory`,
+      measured: `${fmt(watchedMBs)} MB/s durable; gateway RSS peak ${fmt(peakRss / 1e6)} MB, output held ≤ ${fmt(peakHeld / 1e6)} MB`,
+      baseline: `${fmt(aloneMBs)} MB/s with no viewer`,
+      ratio: `throughput ${ratio(r)}`,
+      target: `within ${WEB.THROUGHPUT_TOLERANCE * 100}% of no viewers; held ≤ viewers × window`,
+      met: r >= 1 - WEB.THROUGHPUT_TOLERANCE && peakHeld <= WEB.VIEWERS * WEB.WINDOW_BYTES,
+      notes: [
+        `The program prints ${fmt(corpora.small.bytes / 1e6, 1)} MB in a raw terminal (\`cat\`), timed from the first byte typed to its last output durable, once alone and once with ${WEB.VIEWERS} viewer sockets that acknowledge every frame on arrival. Gateway RSS sampled every ${WEB.SAMPLE_MS} ms (${fmt(rssStart / 1e6)} MB before). Every viewer received all ${watched.bytes} bytes; ${endCodes.filter((c) => c === CLOSE.ENDED).length} of ${WEB.VIEWERS} sockets were closed with "session ended".`,
+      ],
+      data: { aloneMBs, watchedMBs, ratio: r, peakRss, rssStart, peakHeld, viewers: WEB.VIEWERS },
+    });
+    for (const v of floodViewers) v.ws.terminate();
+  } finally {
+    await browser.close();
+    await g.stop();
+    for (const id of sessions) await discardSession({ ...sys, ptyClient } as BenchSystem, id).catch(() => {});
+    ptyClient.close();
+    await pty.stop();
+  }
+  return rows;
+}
