@@ -61,6 +61,15 @@ export async function migrate(pool: pg.Pool, log: Logger, dir = MIGRATIONS_DIR):
   const migrations = listMigrations(dir);
   const client = await pool.connect();
   const applied: string[] = [];
+  // A connection that failed under us (its ROLLBACK or unlock did not go through) must not go
+  // back to the pool: it may be dead, or still inside the failed transaction holding the lock.
+  let broken: Error | undefined;
+  // While checked out, the client's own socket errors come here rather than crash the process;
+  // the query in flight fails with them too.
+  const onError = (err: Error) => {
+    broken ??= err;
+  };
+  client.on("error", onError);
   try {
     const server = (await client.query<{ num: string; version: string }>("SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version")).rows[0]!;
     if (Number(server.num) < MIN_POSTGRES_VERSION_NUM) {
@@ -89,17 +98,25 @@ export async function migrate(pool: pg.Pool, log: Logger, dir = MIGRATIONS_DIR):
           await client.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [m.version, m.name]);
           await client.query("COMMIT");
         } catch (err) {
-          await client.query("ROLLBACK").catch(() => {});
+          await client.query("ROLLBACK").catch((rollbackErr: Error) => {
+            broken ??= rollbackErr;
+            log.warn({ err: rollbackErr.message, migration: m.name }, "ROLLBACK of a failed migration failed; its connection is discarded");
+          });
           throw new Error(`migration ${m.name} failed: ${(err as Error).message}`, { cause: err });
         }
         applied.push(m.name);
         log.info({ migration: m.name }, "applied migration");
       }
     } finally {
-      await client.query(`SELECT pg_advisory_unlock(${MIGRATION_LOCK_KEY}::bigint)`).catch(() => {});
+      await client.query(`SELECT pg_advisory_unlock(${MIGRATION_LOCK_KEY}::bigint)`).catch((unlockErr: Error) => {
+        broken ??= unlockErr;
+        log.warn({ err: unlockErr.message }, "releasing the migration lock failed; its connection is discarded (the server frees the lock with it)");
+      });
     }
   } finally {
-    client.release();
+    client.removeListener("error", onError);
+    // release(err) destroys the connection instead of returning it to the pool.
+    client.release(broken);
   }
   return { applied };
 }
