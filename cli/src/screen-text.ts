@@ -18,7 +18,7 @@ export async function screenText(ctx: Context, id: string): Promise<number> {
   try {
     for await (const ev of readHistory(ctx.conn, { sessionId: id, fromScreen: true })) {
       if (ev.start) {
-        term = new xtermHeadless.Terminal({ rows: ev.start.rows, cols: ev.start.cols, scrollback: SCROLLBACK_LINES, allowProposedApi: true });
+        term = new xtermHeadless.Terminal({ rows: ev.start.rows, cols: ev.start.cols, scrollback: SCROLLBACK_LINES, allowProposedApi: true, logLevel: "off" });
         if (ev.start.screenStatus !== "SCREEN_STATUS_SNAPSHOT") ctx.stderr.write(`ptykeep: ${ev.start.screenDetail || "no screen snapshot"}\n`);
       } else if (ev.screen && term) {
         term.resize(ev.screen.cols, ev.screen.rows);

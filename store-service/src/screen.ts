@@ -30,8 +30,10 @@ const { SerializeAddon } = serializeAddon;
 export type Emulator = TerminalType;
 
 export function createEmulator(p: { rows: number; cols: number; scrollback: number }): Emulator {
-  // allowProposedApi: the serializer reads the buffer through proposed API.
-  return new Terminal({ rows: p.rows, cols: p.cols, scrollback: p.scrollback, allowProposedApi: true });
+  // allowProposedApi: the serializer reads the buffer through proposed API. logLevel off: output
+  // the emulator cannot parse is the program's own doing, not the store's, and xterm.js would
+  // print each instance to the console with its whole parser state.
+  return new Terminal({ rows: p.rows, cols: p.cols, scrollback: p.scrollback, allowProposedApi: true, logLevel: "off" });
 }
 
 /** Queues bytes; the emulator parses them in time slices (call settle() before reading state). */
