@@ -13,7 +13,9 @@ import { attach, contiguous, getSession, readHistory, spawn, startSystem, waitFo
 const log = createLogger("test", "silent");
 let sys: System;
 beforeAll(async () => {
-  sys = await startSystem("hist_attach", { storeEnv: { STORE_COMPACTOR: "off", STORE_REAPER: "off" } });
+  // The compactor is run by the test; the snapshot job would hold the same per-session lock
+  // (each skips a session the other is working on), so it is off here too.
+  sys = await startSystem("hist_attach", { storeEnv: { STORE_COMPACTOR: "off", STORE_SNAPSHOTTER: "off", STORE_REAPER: "off" } });
 });
 afterAll(async () => {
   await sys?.close();
