@@ -1,7 +1,8 @@
 /**
  * Screen rows (group `screen`): attaching to a ~50 MB session from its screen against the full
  * replay in the same run (bytes before the live tail, time to the first complete screen), the
- * snapshot job's throughput per core, and snapshot storage as a share of the compressed history.
+ * snapshot job's throughput per core, snapshot storage as a share of the compressed history, and
+ * ingest with the job on against off (S5).
  *
  * The session is the realistic corpus appended straight to the store while the suite holds the
  * session's lock (then compacted, once the job is done with it), so that the store child's snapshot job does all of its work on
@@ -17,7 +18,7 @@ import { appendChunks, registerStoreSession } from "../lib/append.js";
 import { compactAll } from "../lib/compaction.js";
 import { fmt, ratio, type RowResult, type RunContext } from "../lib/result.js";
 import type { BenchSystem } from "../lib/system.js";
-import { median, MiB, quantile, rpc, waitFor } from "../lib/util.js";
+import { mbPerS, median, MiB, quantile, rpc, waitFor } from "../lib/util.js";
 import { cpuSnapshot } from "./throughput.js";
 
 const SCREEN = Object.freeze({
@@ -34,6 +35,10 @@ const SCREEN = Object.freeze({
   REPLAY_TRIES: { quick: 1, full: 3 },
   SEED: 15,
   ATTACH_TIMEOUT_MS: 300_000,
+  /** Row S5: ingest rounds with the job off, then on, alternating (each a fresh session of SESSION_BYTES). */
+  INGEST_ROUNDS: { quick: 3, full: 5 },
+  /** S5 is "within noise" when the medians differ by at most this share. */
+  INGEST_NOISE: 0.1,
 });
 
 export async function runScreenRows(sys: BenchSystem, ctx: RunContext): Promise<RowResult[]> {
@@ -156,10 +161,68 @@ export async function runScreenRows(sys: BenchSystem, ctx: RunContext): Promise<
       },
     ];
     await rpc(sys.storeClient, "DeleteSession", { sessionId, force: true });
+    rows.push(await ingestWithJob(sys, ctx, corpus));
     return rows;
   } finally {
     await release();
   }
+}
+
+/**
+ * Row S5: ingest through the store (AppendOutput from the suite, 64 KiB chunks as the pty-service
+ * coalesces them, timed to the last ack: the store's half of row 1's durable path) with the store
+ * child's snapshot job off and on, alternating rounds in the same run. "Off" is the job kept off
+ * the round's session by holding its lock (the pass still runs, one query and a skipped lock each
+ * STORE_SNAPSHOT_INTERVAL_MS); "on" lets it snapshot the session while it is being written. After
+ * each round, untimed: the suite waits for the job to be done with the session, then deletes it, so
+ * no round pays for the one before. Also the store child's CPU per MB in each mode.
+ */
+async function ingestWithJob(sys: BenchSystem, ctx: RunContext, corpus: Buffer): Promise<RowResult> {
+  const rounds = ctx.quick ? SCREEN.INGEST_ROUNDS.quick : SCREEN.INGEST_ROUNDS.full;
+  const result = { off: [] as number[], on: [] as number[], offCpuPerMB: [] as number[], onCpuPerMB: [] as number[], onSnapshottedAtAck: [] as number[] };
+  for (let round = 0; round < rounds; round++) {
+    for (const mode of ["off", "on"] as const) {
+      const session = await registerStoreSession(sys.storeClient);
+      const holder = await sys.db.connect();
+      const lock = (wait: boolean) =>
+        holder.query(`SELECT ${wait ? "pg_advisory_lock" : "pg_try_advisory_lock"}($1::integer, hashtext($2))`, [COMPACTOR_TUNING.SESSION_LOCK_CLASS, session.sessionId]);
+      try {
+        if (mode === "off") await lock(true);
+        const cpu0 = cpuSnapshot(sys);
+        const ms = await appendChunks(sys.storeClient, session, corpus, SCREEN.CHUNK_BYTES);
+        const cpu1 = cpuSnapshot(sys);
+        result[mode].push(mbPerS(corpus.length, ms));
+        result[mode === "off" ? "offCpuPerMB" : "onCpuPerMB"].push((cpu1.store - cpu0.store) / (corpus.length / 1e6));
+        if (mode === "on") {
+          const r = await sys.db.query<{ at: string | null }>("SELECT max(byte_offset) AS at FROM screen_snapshots WHERE session_id = $1", [session.sessionId]);
+          result.onSnapshottedAtAck.push(Number(r.rows[0]?.at ?? 0) / corpus.length);
+          // Waits out the job's pass over the session (if it is in one), then keeps it off.
+          await lock(true);
+        }
+        await rpc(sys.storeClient, "DeleteSession", { sessionId: session.sessionId, force: true });
+        await holder.query("SELECT pg_advisory_unlock_all()");
+      } finally {
+        holder.release();
+      }
+      ctx.log(`  screen S5 round ${round + 1} job ${mode}: ${fmt(result[mode].at(-1)!)} MB/s acked`);
+    }
+  }
+  const off = median(result.off);
+  const on = median(result.on);
+  const r = on / off;
+  return {
+    id: "S5",
+    title: "Ingest through the store with the snapshot job on vs off",
+    measured: `${fmt(on)} MB/s acked with the job on (store ${fmt(median(result.onCpuPerMB), 3)} CPU s/MB)`,
+    baseline: `${fmt(off)} MB/s with it off (store ${fmt(median(result.offCpuPerMB), 3)} CPU s/MB)`,
+    ratio: ratio(r, 2),
+    target: `within noise (≥ ${fmt(1 - SCREEN.INGEST_NOISE, 2)}×)`,
+    met: r >= 1 - SCREEN.INGEST_NOISE,
+    notes: [
+      `${fmt(corpus.length / MiB, 0)} MiB of the realistic corpus per round in ${SCREEN.CHUNK_BYTES / 1024} KiB chunks, one AppendOutput stream from the suite timed to the last ack (the store's half of row 1's durable path); ${rounds} round(s) per mode, alternating off/on, medians. Off: the round's session locked by the suite, so the store child's job (running, default settings) skips it; on: the job free to snapshot it during the ingest. At the last ack the job had snapshotted ${result.onSnapshottedAtAck.map((x) => `${fmt(x * 100, 0)}%`).join(", ")} of the on-rounds' sessions; the rest of its work (after the ack) is not in the timing. Store CPU per MB covers the ingest window only.`,
+    ],
+    data: result,
+  };
 }
 
 /** Attach (from the screen or from 0) to a session the pty-service does not host: to the stream's end. */
