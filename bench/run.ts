@@ -13,7 +13,7 @@
  *   npm run bench -- --render     # rewrite BENCHMARKS.md from bench/BENCHMARKS.json (after editing bench/ANALYSIS.md)
  *
  * Groups: throughput (rows 1, 2, 12, 13, then 6, 7, 11, 8 on row 1's session), ingest (9), echo (4, 4b, 5),
- * many (3), memory (10), screen (S1-S4: attach from the screen, snapshot job), web (W1-W4: the web
+ * many (3), memory (10), screen (S1-S5: attach from the screen, snapshot job, ingest with it on vs off), web (W1-W4: the web
  * gateway and a browser), profile. Workloads are generated here from fixed seeds (bench/corpus.ts).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, chmodSync, writeFileSync } from "node:fs";
@@ -124,7 +124,7 @@ async function main(): Promise<void> {
     if (groups.has("echo")) await attempt("rows 4-5 (echo)", async () => void rows.push(...(await runEcho(sys, ctx, small.file))));
     if (groups.has("many")) await attempt("row 3 (many sessions)", async () => void rows.push(await runManySessions(sys, ctx, small)));
     if (groups.has("memory")) await attempt("row 10 (memory)", async () => void rows.push(await runMemory(sys, ctx)));
-    if (groups.has("screen")) await attempt("rows S1-S4 (screen)", async () => void rows.push(...(await runScreenRows(sys, ctx))));
+    if (groups.has("screen")) await attempt("rows S1-S5 (screen)", async () => void rows.push(...(await runScreenRows(sys, ctx))));
     if (groups.has("web")) await attempt("rows W1-W4 (web gateway)", async () => void rows.push(...(await runWeb(sys, ctx, { realistic, small }))));
     if (groups.has("profile")) await attempt("profile of row 1", async () => void (profile = await runProfile(sys, ctx, realistic, resultsDir)));
   } finally {

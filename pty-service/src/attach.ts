@@ -355,14 +355,26 @@ async function replayStoreRange(
 /** Attach to a session this node does not host: replay what the store has, then end. */
 async function replayFromStore(req: StartPoint, call: ViewerCall, ctx: CallContext, deps: AttachDeps, sessionId: string, gate: OutputGate | undefined): Promise<void> {
   if (req.liveOnly) throw notFound(`session ${sessionId} is not hosted by this pty-service: no live output here`);
-  // Ask first, so that an unknown id is NOT_FOUND rather than an empty replay.
-  await unaryCall(deps.store, deps.store.getSession, { sessionId }, { deadlineMs: 5_000, signal: ctx.signal }).catch((err: { code?: number; details?: string }) => {
-    if (err.code === Code.NOT_FOUND) throw notFound(`session ${sessionId} is unknown to this pty-service and to the store`);
-    throw new ServiceError(Code.UNAVAILABLE, `session ${sessionId} is not hosted here and the store is unavailable: ${err.details ?? String(err)}`);
-  });
+  // The replay is asked for at once, but nothing of it is sent before the store has said the
+  // session exists, so that an unknown id is NOT_FOUND rather than an empty replay; the two
+  // calls overlap instead of costing two round trips in a row.
+  const stop = new AbortController();
+  const signal = AbortSignal.any([ctx.signal, stop.signal]);
+  const history = storeHistory(deps.store, sessionId, req.fromSeq, 0, signal, req.fromScreen);
+  const first = history.next();
+  first.catch(() => {});
+  try {
+    await unaryCall(deps.store, deps.store.getSession, { sessionId }, { deadlineMs: 5_000, signal: ctx.signal }).catch((err: { code?: number; details?: string }) => {
+      if (err.code === Code.NOT_FOUND) throw notFound(`session ${sessionId} is unknown to this pty-service and to the store`);
+      throw new ServiceError(Code.UNAVAILABLE, `session ${sessionId} is not hosted here and the store is unavailable: ${err.details ?? String(err)}`);
+    });
+  } catch (err) {
+    stop.abort();
+    throw err;
+  }
   let end: StoreApi.HistoryEnd__Output | undefined;
   try {
-    for await (const msg of storeHistory(deps.store, sessionId, req.fromSeq, 0, ctx.signal, req.fromScreen)) {
+    for await (const msg of resumed(first, history)) {
       if (msg.start) await writeMessage(call, { start: msg.start }, ctx.signal);
       else if (msg.screen) await writeMessage(call, { screen: msg.screen }, ctx.signal);
       else if (msg.output) {
@@ -387,6 +399,14 @@ async function replayFromStore(req: StartPoint, call: ViewerCall, ctx: CallConte
   if (end?.reason === "HISTORY_END_REASON_GAP") {
     throw new ServiceError(Code.DATA_LOSS, `session ${sessionId}: output seq ${end.nextSeq} is missing from the store's history; the replay stops at seq ${end.lastSeq}`);
   }
+}
+
+/** The messages of a generator whose first next() was already called: that one, then the rest. */
+async function* resumed<T>(first: Promise<IteratorResult<T>>, rest: AsyncGenerator<T>): AsyncGenerator<T> {
+  const r = await first;
+  if (r.done) return;
+  yield r.value;
+  yield* rest;
 }
 
 /** Store answers about a replay request that are the caller's to act on, passed through unchanged. */

@@ -63,6 +63,8 @@ export interface SnapshotterOptions {
   metrics?: StoreMetrics;
   now?: () => number;
   source?: ChunkSource;
+  /** Called at each step of storing each snapshot; a throw aborts that snapshot (fault injection). */
+  onStep?: (step: SnapshotStep, snapshot: { sessionId: string; atSeq: number }) => void | Promise<void>;
 }
 
 export interface SnapshotterStats {
@@ -79,6 +81,9 @@ export interface SnapshotterStats {
 }
 
 type Reason = "interval" | "end" | "retention";
+
+/** Points where storing a snapshot can be interrupted (tests inject faults here). */
+export type SnapshotStep = "serialised" | "inserted" | "committed";
 
 /** An emulator standing right after chunk atSeq. */
 interface Screen {
@@ -267,6 +272,8 @@ export class Snapshotter {
     }
     const raw = Buffer.from(text, "utf8");
     const encoded = await encodeSegment(raw, this.opts.codec ? { codec: this.opts.codec } : {});
+    const where = { sessionId, atSeq: screen.atSeq };
+    await this.opts.onStep?.("serialised", where);
     const client = await this.opts.pool.connect();
     let failed: Error | undefined;
     try {
@@ -285,6 +292,8 @@ export class Snapshotter {
         data: encoded.data,
       });
       if (inserted) await thinBefore(client, { sessionId, atSeq: screen.atSeq, byteOffset: screen.offset, spanBytes: this.opts.keepEveryBytes });
+      // Inside the open transaction: a process that dies here leaves nothing of this snapshot.
+      await this.opts.onStep?.("inserted", where);
       await client.query("COMMIT");
       if (inserted) {
         this.stats.snapshotsWritten++;
@@ -302,6 +311,7 @@ export class Snapshotter {
     screen.lastSnapshotSeq = screen.atSeq;
     screen.lastSnapshotOffset = screen.offset;
     screen.lastSnapshotAtMs = this.now();
+    await this.opts.onStep?.("committed", where);
   }
 
   /** Keeps the emulator for the next pass (the oldest cached one makes room). */

@@ -1,10 +1,16 @@
 /**
  * Helpers for the screen snapshot tests: the whole observable state of a terminal emulator (every
  * cell of both buffers with its character, width, colours and attributes; cursor; active buffer;
- * modes; and the state the serializer does not write), and a readable diff of two such states.
+ * modes; and the state the serializer does not write), a readable diff of two such states, and
+ * a store fixture's side: a script stored as a session, and the screen served from a snapshot
+ * checked against the screen of the whole history.
  */
+import { expect } from "vitest";
+import type { StoreApi } from "@ptykeep/proto";
 import { createEmulator, feed, settle, terminalState, type Emulator } from "../../store-service/src/screen.js";
 import type { IBuffer, IBufferCell } from "@xterm/headless";
+import { AppendStream, readHistory, unaryCall, type HistoryFixture } from "../history/helpers.js";
+import type { ScriptEvent } from "./terminal-script.js";
 
 export { createEmulator, feed, settle, terminalState };
 
@@ -118,4 +124,72 @@ export async function replayInto(p: { rows: number; cols: number; scrollback: nu
   }
   await settle(term);
   return term;
+}
+
+/** Scrollback of the emulators in the store-side tests (and of the snapshot jobs they run). */
+export const SCROLLBACK = 200;
+
+/** Stores the script's events as chunks (and resizes at their seqs) from `at`; returns the next seq, offset and change number. */
+export async function storeScript(fx: HistoryFixture, sessionId: string, events: ScriptEvent[], at: { seq: number; offset: number; changeNo: number }) {
+  const s = new AppendStream(fx.client);
+  let { seq, offset, changeNo } = at;
+  for (const e of events) {
+    if (e.data) {
+      s.write([{ chunk: { sessionId, seq, offset, ts: { seconds: Math.floor(Date.now() / 1000), nanos: 0 }, data: e.data } }]);
+      offset += e.data.length;
+      seq++;
+    } else if (e.resize) {
+      await unaryCall(fx.client, "UpdateSize", { sessionId, rows: e.resize.rows, cols: e.resize.cols, atSeq: seq - 1, changeNo: ++changeNo });
+    }
+  }
+  await s.untilAcked(sessionId, seq - 1, 30_000);
+  s.close();
+  return { seq, offset, changeNo };
+}
+
+/** Marks a stored session ended at its last chunk (finalSeq). */
+export async function endSession(fx: HistoryFixture, sessionId: string, finalSeq: number): Promise<void> {
+  await unaryCall(fx.client, "MarkRunning", { sessionId, pid: 42 });
+  await unaryCall(fx.client, "MarkExited", { sessionId, exitCode: 0, signal: "", finalSeq, reason: "END_REASON_EXITED" });
+}
+
+export async function snapshotSeqs(fx: HistoryFixture, sessionId: string): Promise<number[]> {
+  return (await fx.query<{ at_seq: number }>("SELECT at_seq FROM screen_snapshots WHERE session_id = $1 ORDER BY at_seq", [sessionId])).map((r) => Number(r.at_seq));
+}
+
+export function replayEvents(events: StoreApi.ReadHistoryResponse__Output[]): ScriptEvent[] {
+  return events.flatMap((e): ScriptEvent[] => (e.output ? [{ data: e.output.data }] : e.resize ? [{ resize: { rows: e.resize.rows, cols: e.resize.cols } }] : []));
+}
+
+/** The terminal after the whole kept history (plain replay, from its start). */
+export async function fullScreen(fx: HistoryFixture, sessionId: string, toSeq = 0) {
+  const events = await readHistory(fx.client, { sessionId, toSeq });
+  const start = events[0]!.start!;
+  const term = await replayInto({ rows: start.rows, cols: start.cols, scrollback: SCROLLBACK, events: replayEvents(events) });
+  const state = await screenState(term);
+  term.dispose();
+  return state;
+}
+
+/** Checks the from-screen replay at `atSeq` against the terminal that saw everything; returns the replay. */
+export async function checkFromScreen(fx: HistoryFixture, sessionId: string, atSeq: number, want: ScreenState, toSeq = 0) {
+  const events = await readHistory(fx.client, { sessionId, fromScreen: true, screenAtSeq: atSeq, toSeq });
+  const start = events[0]!.start!;
+  expect(start.screenStatus).toBe("SCREEN_STATUS_SNAPSHOT");
+  const screen = events[1]!.screen!;
+  if (atSeq !== 0) expect(screen.atSeq).toBeLessThanOrEqual(atSeq);
+  expect(start).toMatchObject({ fromSeq: screen.atSeq + 1, screenSeq: screen.atSeq, rows: screen.rows, cols: screen.cols, offset: screen.offset });
+  // The seam: the chunks go on right after the snapshot, contiguous in seq and offset.
+  const outs = events.filter((e) => e.output).map((e) => e.output!);
+  let seq = screen.atSeq + 1;
+  let offset = screen.offset;
+  for (const o of outs) {
+    expect({ seq: o.seq, offset: o.offset }).toEqual({ seq, offset });
+    seq++;
+    offset += o.data.length;
+  }
+  const term = await replayInto({ rows: screen.rows, cols: screen.cols, scrollback: SCROLLBACK, snapshot: screen.data, events: replayEvents(events) });
+  expect(diffScreens(want, await screenState(term)), `from the snapshot at seq ${screen.atSeq}`).toEqual([]);
+  term.dispose();
+  return events;
 }

@@ -9,12 +9,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, type StoreApi } from "@ptykeep/proto";
 import { Snapshotter } from "../../store-service/src/snapshotter.js";
-import { AppendStream, log, newSession, readHistory, startHistoryFixture, unaryCall, type HistoryFixture } from "../history/helpers.js";
+import { log, newSession, readHistory, startHistoryFixture, unaryCall, type HistoryFixture } from "../history/helpers.js";
 import { codeOf, historyEnd } from "../store/helpers.js";
-import { diffScreens, replayInto, screenState } from "./helpers.js";
+import { SCROLLBACK, checkFromScreen as check, fullScreen as screenOf, snapshotSeqs as seqsOf, storeScript, type ScreenState } from "./helpers.js";
 import { terminalScript, type ScriptEvent } from "./terminal-script.js";
-
-const SCROLLBACK = 200;
 
 let fx: HistoryFixture;
 beforeAll(async () => {
@@ -29,64 +27,10 @@ function snapshotter(opts: Partial<ConstructorParameters<typeof Snapshotter>[0]>
   return new Snapshotter({ pool: fx.pool, log, everyBytes: 2048, everyMs: 3_600_000, keepEveryBytes: 1, scrollback: SCROLLBACK, ...opts });
 }
 
-/** Stores the script's events as chunks (and resizes at their seqs) from seq firstSeq; returns the next seq and offset. */
-async function store(sessionId: string, events: ScriptEvent[], at: { seq: number; offset: number; changeNo: number }) {
-  const s = new AppendStream(fx.client);
-  let { seq, offset, changeNo } = at;
-  for (const e of events) {
-    if (e.data) {
-      s.write([{ chunk: { sessionId, seq, offset, ts: { seconds: Math.floor(Date.now() / 1000), nanos: 0 }, data: e.data } }]);
-      offset += e.data.length;
-      seq++;
-    } else if (e.resize) {
-      await unaryCall(fx.client, "UpdateSize", { sessionId, rows: e.resize.rows, cols: e.resize.cols, atSeq: seq - 1, changeNo: ++changeNo });
-    }
-  }
-  await s.untilAcked(sessionId, seq - 1, 30_000);
-  s.close();
-  return { seq, offset, changeNo };
-}
-
-async function snapshotSeqs(sessionId: string): Promise<number[]> {
-  return (await fx.query<{ at_seq: number }>("SELECT at_seq FROM screen_snapshots WHERE session_id = $1 ORDER BY at_seq", [sessionId])).map((r) => Number(r.at_seq));
-}
-
-/** The terminal after the whole kept history (plain replay, from its start). */
-async function fullScreen(sessionId: string, toSeq = 0) {
-  const events = await readHistory(fx.client, { sessionId, toSeq });
-  const start = events[0]!.start!;
-  const term = await replayInto({ rows: start.rows, cols: start.cols, scrollback: SCROLLBACK, events: replayEvents(events) });
-  const state = await screenState(term);
-  term.dispose();
-  return state;
-}
-
-function replayEvents(events: StoreApi.ReadHistoryResponse__Output[]): ScriptEvent[] {
-  return events.flatMap((e): ScriptEvent[] => (e.output ? [{ data: e.output.data }] : e.resize ? [{ resize: { rows: e.resize.rows, cols: e.resize.cols } }] : []));
-}
-
-/** Checks the from-screen replay at `atSeq` against the terminal that saw everything; returns the replay. */
-async function checkFromScreen(sessionId: string, atSeq: number, want: Awaited<ReturnType<typeof fullScreen>>, toSeq = 0) {
-  const events = await readHistory(fx.client, { sessionId, fromScreen: true, screenAtSeq: atSeq, toSeq });
-  const start = events[0]!.start!;
-  expect(start.screenStatus).toBe("SCREEN_STATUS_SNAPSHOT");
-  const screen = events[1]!.screen!;
-  if (atSeq !== 0) expect(screen.atSeq).toBeLessThanOrEqual(atSeq);
-  expect(start).toMatchObject({ fromSeq: screen.atSeq + 1, screenSeq: screen.atSeq, rows: screen.rows, cols: screen.cols, offset: screen.offset });
-  // The seam: the chunks go on right after the snapshot, contiguous in seq and offset.
-  const outs = events.filter((e) => e.output).map((e) => e.output!);
-  let seq = screen.atSeq + 1;
-  let offset = screen.offset;
-  for (const o of outs) {
-    expect({ seq: o.seq, offset: o.offset }).toEqual({ seq, offset });
-    seq++;
-    offset += o.data.length;
-  }
-  const term = await replayInto({ rows: screen.rows, cols: screen.cols, scrollback: SCROLLBACK, snapshot: screen.data, events: replayEvents(events) });
-  expect(diffScreens(want, await screenState(term)), `from the snapshot at seq ${screen.atSeq}`).toEqual([]);
-  term.dispose();
-  return events;
-}
+const store = (sessionId: string, events: ScriptEvent[], at: { seq: number; offset: number; changeNo: number }) => storeScript(fx, sessionId, events, at);
+const snapshotSeqs = (sessionId: string) => seqsOf(fx, sessionId);
+const fullScreen = (sessionId: string, toSeq = 0) => screenOf(fx, sessionId, toSeq);
+const checkFromScreen = (sessionId: string, atSeq: number, want: ScreenState, toSeq = 0) => check(fx, sessionId, atSeq, want, toSeq);
 
 describe("screen snapshots", () => {
   it("reproduce the screen exactly from every snapshot point, with no gap or duplicate at the seam", async () => {
