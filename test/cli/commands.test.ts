@@ -68,7 +68,8 @@ describe("a bash session driven by one-shot commands", () => {
 
     // Followers started while it runs end when it ends, with everything it printed.
     const follow = background(["logs", id, "--follow"]);
-    const watch = background(["attach", id]);
+    // --history: the whole output (plain attach starts from the screen: test/cli/screen.test.ts).
+    const watch = background(["attach", id, "--history"]);
     await runPtykeep(["write", id, "echo three-$((3+3)); exit 7\\r"], { env });
     const [followed, watched] = await Promise.all([follow.done, watch.done]);
     const all = await storedBytes(id);
@@ -80,7 +81,7 @@ describe("a bash session driven by one-shot commands", () => {
     expect(watched.stderr).toBe(`[ptykeep] session ${id} exited (exit code 7)\n`);
 
     // Attach to the ended session: its history, then its exit code.
-    const again = await runPtykeep(["attach", id], { env });
+    const again = await runPtykeep(["attach", id, "--history"], { env });
     expect(again.code).toBe(7);
     expect(again.stdout.equals(all)).toBe(true);
     // --tail: starts at the chunk holding byte (end - N), so a suffix at least N long.
