@@ -26,6 +26,8 @@ export interface ViewerOptions {
   sessionId: string;
   /** First seq the page wants (0 = the oldest kept output). */
   fromSeq: number;
+  /** Begin from the store's screen snapshot (fromSeq is then 0); a resumed stream never does. */
+  fromScreen: boolean;
   readOnly: boolean;
   windowBytes: number;
   log: Logger;
@@ -91,7 +93,7 @@ export class Viewer {
     }, TUNING.PING_INTERVAL_MS);
     this.ping.unref();
     o.metrics.viewerOpened(o.fromSeq > 0);
-    this.open(o.fromSeq);
+    this.open(o.fromSeq, o.fromScreen);
   }
 
   stats(): ViewerStats {
@@ -104,13 +106,13 @@ export class Viewer {
     };
   }
 
-  private open(fromSeq: number): void {
+  private open(fromSeq: number, fromScreen = false): void {
     const stream = this.o.pty.interact();
     this.stream = stream;
     this.streamSentSeq = 0;
     this.streamAckedSeq = 0;
     this.cut = false;
-    stream.write({ open: { sessionId: this.o.sessionId, fromSeq, liveOnly: false, readOnly: this.o.readOnly } });
+    stream.write({ open: { sessionId: this.o.sessionId, fromSeq, liveOnly: false, readOnly: this.o.readOnly, fromScreen } });
     stream.on("data", (msg: PtyApi.InteractResponse__Output) => this.onResponse(stream, msg));
     stream.on("status", (status: grpc.StatusObject) => this.onStatus(stream, status));
     // The status event reports every ending; errors are handled there.
@@ -127,6 +129,11 @@ export class Viewer {
       if (!this.started) {
         this.started = true;
         this.send({ type: "start", fromSeq: msg.start.fromSeq, rows: msg.start.rows, cols: msg.start.cols, truncated: msg.start.truncated, readOnly: this.o.readOnly });
+        // From a screen, the output goes on after the snapshot: a resumed stream starts there, not at 0.
+        this.nextSeq = Math.max(this.nextSeq, msg.start.fromSeq);
+        if (msg.start.screenStatus === "SCREEN_STATUS_NO_SNAPSHOT" || msg.start.screenStatus === "SCREEN_STATUS_UNREADABLE") {
+          this.o.log.debug({ sessionId: this.o.sessionId, status: msg.start.screenStatus, detail: msg.start.screenDetail }, "no screen snapshot: the page gets the whole history");
+        }
       } else if (msg.start.fromSeq > this.nextSeq) {
         // A resumed stream starts later than asked only when retention removed that output meanwhile.
         this.send({ type: "notice", message: `output ${this.nextSeq}..${msg.start.fromSeq - 1} was removed by retention before this page read it` });
@@ -149,6 +156,12 @@ export class Viewer {
       if (this.unackedBytes > this.o.windowBytes) this.cutStream("window");
     } else if (msg.resize) {
       this.send({ type: "resize", rows: msg.resize.rows, cols: msg.resize.cols, atSeq: msg.resize.atSeq });
+    } else if (msg.screen) {
+      const sc = msg.screen;
+      this.o.metrics.sent(sc.data.length);
+      this.send({ type: "screen", atSeq: sc.atSeq, rows: sc.rows, cols: sc.cols, data: sc.data.toString("base64") });
+    } else if (msg.unreachable) {
+      this.send({ type: "unreachable", atSeq: msg.unreachable.atSeq, reason: msg.unreachable.reason });
     } else if (msg.exit) {
       const e = msg.exit;
       this.send({ type: "exit", exitCode: e.exitCode ?? null, signal: e.signal, finalSeq: e.finalSeq, reason: e.reason });
