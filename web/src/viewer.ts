@@ -64,6 +64,11 @@ export class Viewer {
    */
   private streamSentSeq = 0;
   private streamAckedSeq = 0;
+  /** Bytes sent on the current stream, and how many of them the last forwarded ack covered. */
+  private streamSentBytes = 0;
+  private streamForwardedBytes = 0;
+  /** Sent on the current stream and not yet forwarded as acknowledged: seq and running total. */
+  private readonly streamInFlight: Array<{ seq: number; sentBytes: number }> = [];
   /** The stream was ended on purpose (flow control or closing): its status is not an error. */
   private readonly discarded = new WeakSet<InteractCall>();
   private cut = false;
@@ -111,6 +116,9 @@ export class Viewer {
     this.stream = stream;
     this.streamSentSeq = 0;
     this.streamAckedSeq = 0;
+    this.streamSentBytes = 0;
+    this.streamForwardedBytes = 0;
+    this.streamInFlight.length = 0;
     this.cut = false;
     stream.write({ open: { sessionId: this.o.sessionId, fromSeq, liveOnly: false, readOnly: this.o.readOnly, fromScreen } });
     stream.on("data", (msg: PtyApi.InteractResponse__Output) => this.onResponse(stream, msg));
@@ -149,6 +157,8 @@ export class Viewer {
       this.o.ws.send(frame, { binary: true });
       this.nextSeq = chunk.seq + 1;
       this.streamSentSeq = chunk.seq;
+      this.streamSentBytes += chunk.data.length;
+      this.streamInFlight.push({ seq: chunk.seq, sentBytes: this.streamSentBytes });
       this.inFlight.push({ seq: chunk.seq, bytes: chunk.data.length });
       this.unackedBytes += chunk.data.length;
       this.peakUnackedBytes = Math.max(this.peakUnackedBytes, this.unackedBytes);
@@ -237,8 +247,21 @@ export class Viewer {
     while (this.inFlight.length && this.inFlight[0]!.seq <= seq) this.unackedBytes -= this.inFlight.shift()!.bytes;
     const forward = Math.min(seq, this.streamSentSeq);
     if (this.stream && forward > this.streamAckedSeq) {
-      this.streamAckedSeq = forward;
-      this.stream.write({ ackSeq: forward });
+      let covered = this.streamForwardedBytes;
+      while (this.streamInFlight.length && this.streamInFlight[0]!.seq <= forward) covered = this.streamInFlight.shift()!.sentBytes;
+      // Acks go on to the pty-service in steps of ACK_FORWARD_BYTES, or at once when the page has
+      // everything this stream sent (so the service never waits on an ack held here): with many
+      // viewers acknowledging every frame, one message per frame per viewer is most of the
+      // stream's traffic up.
+      const everything = forward === this.streamSentSeq;
+      if (everything || covered - this.streamForwardedBytes >= TUNING.ACK_FORWARD_BYTES) {
+        this.streamAckedSeq = forward;
+        this.streamForwardedBytes = covered;
+        this.stream.write({ ackSeq: forward });
+      } else {
+        // Not forwarded yet: put back what the next forward must still count.
+        this.streamInFlight.unshift({ seq: forward, sentBytes: covered });
+      }
     }
     this.maybeResume();
   }
