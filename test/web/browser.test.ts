@@ -135,6 +135,43 @@ describe("web gateway in a browser", () => {
     await page.close();
   }, 2 * TEST_TIMEOUT_MS);
 
+  it("opens a session with a long history from its screen: the screen of the whole history, far fewer bytes than the history", async () => {
+    const bytes = 3 * MiB;
+    const file = programs.file("screen-3m.bin", CORPORA.realistic(bytes, 3));
+    const rows = 30;
+    const cols = 100;
+    // Prints the file, then stays running: the page opens a live session.
+    const { sessionId } = await spawn(web.sys, { command: "/bin/sh", args: ["-c", 'stty raw -echo; cat "$0"; exec cat >/dev/null', file], rows, cols });
+    const stored = await waitFor(
+      "the whole file stored",
+      async () => {
+        const s = await getSession(web.sys, sessionId);
+        return s.durableBytes === bytes ? s : undefined;
+      },
+      120_000,
+    );
+    await web.sys.store.snapshotter!.runOnce(AbortSignal.timeout(60_000));
+    const history = await readHistory(web.sys, sessionId);
+    expect(history.bytes.length).toBe(bytes);
+    // Read-only: the page does not resize the session to its window, so its size stays the one
+    // the history was written at.
+    const { page } = await web.newPage({ role: "read-only" });
+    await openSession(page, sessionId);
+    const v = await waitView(page, "everything stored rendered", (s) => s.renderedSeq === stored.durableSeq, 60_000);
+    expect(v.seqErrors).toEqual([]);
+    const { screenSeq, receivedBytes } = await page.evaluate(() => {
+      const view = (globalThis as unknown as { ptykeep: { view: { screenSeq: number; receivedBytes: number } } }).ptykeep.view;
+      return { screenSeq: view.screenSeq, receivedBytes: view.receivedBytes };
+    });
+    expect(screenSeq).toBeGreaterThan(0);
+    console.log(`opened a ${bytes}-byte session from its screen (snapshot at seq ${screenSeq} of ${stored.durableSeq}): the page received ${receivedBytes} bytes`);
+    expect(receivedBytes).toBeLessThan(bytes / 10);
+    const shown = await bufferLines(page);
+    const reference = await referenceLines(page, history.bytes, { rows, cols });
+    expect(shown.slice(-rows)).toEqual(reference.slice(-rows));
+    await page.close();
+  }, TEST_TIMEOUT_MS);
+
   it("the session's size follows the window; on a 390x844 phone the key bar sends Ctrl-C", async () => {
     const { page } = await web.newPage({ viewport: { width: 1000, height: 700 } });
     const id = await startShellFromPage(page);

@@ -100,6 +100,30 @@ describe("web gateway security", () => {
     await page.close();
   });
 
+  it("refuses a viewer socket asking for the screen and a seq at once, saying why", async () => {
+    const { page } = await web.newPage();
+    const cookie = (await page.context().cookies(web.url)).map((c) => `${c.name}=${c.value}`).join("; ");
+    const origin = web.url.replace(/\/$/, "");
+    const upgrade = (query: string) =>
+      new Promise<{ status: number; body: string }>((resolve) => {
+        const ws = new WebSocket(`${web.url.replace("http", "ws")}ws?session=${sessionId}&${query}`, { headers: { cookie, origin } });
+        ws.on("unexpected-response", (_req, res) => {
+          let body = "";
+          res.on("data", (d: Buffer) => (body += d.toString()));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        ws.on("open", () => {
+          resolve({ status: 101, body: "" });
+          ws.close();
+        });
+        ws.on("error", () => {});
+      });
+    expect(await upgrade("from=3&screen=1")).toMatchObject({ status: 400, body: expect.stringMatching(/screen=1 needs from=0/) });
+    expect(await upgrade("from=0&screen=yes")).toMatchObject({ status: 400, body: expect.stringMatching(/screen must be 1/) });
+    expect((await upgrade("from=0&screen=1")).status).toBe(101);
+    await page.close();
+  });
+
   it("throttles failed logins", async () => {
     const origin = web.url.replace(/\/$/, "");
     const attempt = (token: string) => fetch(`${web.url}api/login`, { method: "POST", headers: { origin, "content-type": "application/json" }, body: JSON.stringify({ token }) }).then((r) => r.status);

@@ -223,6 +223,10 @@ class SessionView {
   private ackedSeq = 0;
   private renderedSinceAck = 0;
   private pendingWrites = 0;
+  /** Bytes the gateway sent this page over its sockets (frames as received, JSON events included). */
+  receivedBytes = 0;
+  /** Seq the screen this page began from stands at (0: it began from the history). */
+  screenSeq = 0;
   /** Frames whose seq was not the one expected (must stay 0: the gateway promises no gap, no duplicate). */
   seqErrors: string[] = [];
   state: ConnState = "connecting";
@@ -270,14 +274,20 @@ class SessionView {
 
   private connect(): void {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    // The first seq not yet received; 0 asks for the oldest kept output.
-    const from = this.lastSeq === 0 ? 0 : this.lastSeq + 1;
-    const ws = new WebSocket(`${scheme}//${location.host}/ws?session=${encodeURIComponent(this.sessionId)}&from=${from}`);
+    // The first seq not yet received. A page that has nothing yet begins from the session's
+    // screen (the store's newest snapshot, then the output after it), not its whole history.
+    const where = this.lastSeq === 0 ? "from=0&screen=1" : `from=${this.lastSeq + 1}`;
+    const ws = new WebSocket(`${scheme}//${location.host}/ws?session=${encodeURIComponent(this.sessionId)}&${where}`);
     ws.binaryType = "arraybuffer";
     this.ws = ws;
     ws.onmessage = (ev: MessageEvent<ArrayBuffer | string>) => {
-      if (typeof ev.data === "string") this.onEvent(JSON.parse(ev.data) as ServerEvent);
-      else this.onOutput(new Uint8Array(ev.data));
+      if (typeof ev.data === "string") {
+        this.receivedBytes += ev.data.length;
+        this.onEvent(JSON.parse(ev.data) as ServerEvent);
+      } else {
+        this.receivedBytes += ev.data.byteLength;
+        this.onOutput(new Uint8Array(ev.data));
+      }
     };
     ws.onclose = (ev) => this.onClose(ws, ev);
   }
@@ -296,6 +306,19 @@ class SessionView {
       case "resize":
         // In order with the output before it: xterm.js parses writes later, resizes would jump the queue.
         this.term.write(new Uint8Array(0), () => this.term.resize(ev.cols, ev.rows));
+        break;
+      case "screen": {
+        // Only a page with nothing rendered asks for the screen; a fresh terminal of the
+        // snapshot's size takes it, then the output after it.
+        const bytes = Uint8Array.from(atob(ev.data), (c) => c.charCodeAt(0));
+        this.term.reset();
+        if (ev.rows > 0 && ev.cols > 0) this.term.resize(ev.cols, ev.rows);
+        this.screenSeq = ev.atSeq;
+        this.render(ev.atSeq, bytes);
+        break;
+      }
+      case "unreachable":
+        notice(`the session's pty-service was out of reach after seq ${ev.atSeq}: ${ev.reason}`);
         break;
       case "exit":
         this.setState("ended", ev.exitCode !== null ? `exit code ${ev.exitCode}` : ev.signal || ev.reason);

@@ -52,6 +52,14 @@ export const TUNING = Object.freeze({
   PING_INTERVAL_MS: 20_000,
   /** At stop, sockets whose browser has not answered the close frame by then are dropped. */
   STOP_CLOSE_WAIT_MS: 2_000,
+  /**
+   * A viewer's acks are passed on to the pty-service's Interact stream once they free this much
+   * more output, or at once when the page has everything the stream sent. A page acknowledges
+   * about every frame; passing each on is a message up per frame per viewer, which 100 viewers
+   * of a flooding program pay for in the pty-service and the gateway. A sixteenth of the
+   * service's default window (PTY_INTERACT_WINDOW_BYTES, 1 MiB) keeps it sending meanwhile.
+   */
+  ACK_FORWARD_BYTES: 64 * 1024,
 });
 
 export interface WebConfig {

@@ -351,12 +351,17 @@ export async function startGateway(opts: { config: Readonly<WebConfig>; log?: Lo
     const from = Number(url.searchParams.get("from") ?? "0");
     if (!isUuid(sessionId)) return refuseUpgrade(socket, 400, "session must be a session id");
     if (!Number.isSafeInteger(from) || from < 0) return refuseUpgrade(socket, 400, "from must be a seq (a non-negative integer)");
+    const screen = url.searchParams.get("screen");
+    if (screen !== null && screen !== "0" && screen !== "1") return refuseUpgrade(socket, 400, "screen must be 1 (begin from the screen) or 0");
+    const fromScreen = screen === "1";
+    if (fromScreen && from !== 0) return refuseUpgrade(socket, 400, "screen=1 needs from=0: a page that has output resumes from its seq");
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       const viewer: Viewer = new Viewer({
         ws,
         pty,
         sessionId,
         fromSeq: from,
+        fromScreen,
         readOnly: who.role !== "full",
         windowBytes: config.viewerWindowBytes,
         log,

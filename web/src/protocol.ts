@@ -3,7 +3,9 @@
  * runs in Node and in the browser: no Node or DOM types).
  *
  * One socket per viewer of one session: `GET /ws?session=<id>&from=<seq>` (from = the first seq
- * the page has not rendered; 0 = from the oldest kept output).
+ * the page has not rendered; 0 = from the oldest kept output), or `GET /ws?session=<id>&screen=1`
+ * for a page that has nothing yet: the stream begins from the store's newest screen snapshot
+ * (a `screen` event after `start`, written into the terminal before the output that follows).
  *
  * Gateway → page:
  * - output as BINARY frames: an 8-byte big-endian seq, then the program's bytes exactly as
@@ -72,7 +74,28 @@ export interface NoticeEvent {
   message: string;
 }
 
-export type ServerEvent = StartEvent | ResizeEvent | ExitEvent | NoticeEvent;
+/**
+ * The terminal as it stood right after output chunk atSeq, right after `start` (whose size it
+ * is for) when the page asked for the screen. `data` is the snapshot's bytes in base64: escape
+ * sequences made by the store's emulator, not program output, written as they are into a fresh
+ * terminal before the output frames from atSeq + 1.
+ */
+export interface ScreenEvent {
+  type: "screen";
+  atSeq: number;
+  rows: number;
+  cols: number;
+  data: string;
+}
+
+/** The store could not reach the session's pty-service for a while, after output chunk atSeq. */
+export interface UnreachableEvent {
+  type: "unreachable";
+  atSeq: number;
+  reason: string;
+}
+
+export type ServerEvent = StartEvent | ResizeEvent | ExitEvent | NoticeEvent | ScreenEvent | UnreachableEvent;
 
 export interface ClientResize {
   type: "resize";

@@ -26,6 +26,8 @@ export interface ViewerOptions {
   sessionId: string;
   /** First seq the page wants (0 = the oldest kept output). */
   fromSeq: number;
+  /** Begin from the store's screen snapshot (fromSeq is then 0); a resumed stream never does. */
+  fromScreen: boolean;
   readOnly: boolean;
   windowBytes: number;
   log: Logger;
@@ -62,6 +64,11 @@ export class Viewer {
    */
   private streamSentSeq = 0;
   private streamAckedSeq = 0;
+  /** Bytes sent on the current stream, and how many of them the last forwarded ack covered. */
+  private streamSentBytes = 0;
+  private streamForwardedBytes = 0;
+  /** Sent on the current stream and not yet forwarded as acknowledged: seq and running total. */
+  private readonly streamInFlight: Array<{ seq: number; sentBytes: number }> = [];
   /** The stream was ended on purpose (flow control or closing): its status is not an error. */
   private readonly discarded = new WeakSet<InteractCall>();
   private cut = false;
@@ -91,7 +98,7 @@ export class Viewer {
     }, TUNING.PING_INTERVAL_MS);
     this.ping.unref();
     o.metrics.viewerOpened(o.fromSeq > 0);
-    this.open(o.fromSeq);
+    this.open(o.fromSeq, o.fromScreen);
   }
 
   stats(): ViewerStats {
@@ -104,13 +111,16 @@ export class Viewer {
     };
   }
 
-  private open(fromSeq: number): void {
+  private open(fromSeq: number, fromScreen = false): void {
     const stream = this.o.pty.interact();
     this.stream = stream;
     this.streamSentSeq = 0;
     this.streamAckedSeq = 0;
+    this.streamSentBytes = 0;
+    this.streamForwardedBytes = 0;
+    this.streamInFlight.length = 0;
     this.cut = false;
-    stream.write({ open: { sessionId: this.o.sessionId, fromSeq, liveOnly: false, readOnly: this.o.readOnly } });
+    stream.write({ open: { sessionId: this.o.sessionId, fromSeq, liveOnly: false, readOnly: this.o.readOnly, fromScreen } });
     stream.on("data", (msg: PtyApi.InteractResponse__Output) => this.onResponse(stream, msg));
     stream.on("status", (status: grpc.StatusObject) => this.onStatus(stream, status));
     // The status event reports every ending; errors are handled there.
@@ -127,6 +137,11 @@ export class Viewer {
       if (!this.started) {
         this.started = true;
         this.send({ type: "start", fromSeq: msg.start.fromSeq, rows: msg.start.rows, cols: msg.start.cols, truncated: msg.start.truncated, readOnly: this.o.readOnly });
+        // From a screen, the output goes on after the snapshot: a resumed stream starts there, not at 0.
+        this.nextSeq = Math.max(this.nextSeq, msg.start.fromSeq);
+        if (msg.start.screenStatus === "SCREEN_STATUS_NO_SNAPSHOT" || msg.start.screenStatus === "SCREEN_STATUS_UNREADABLE") {
+          this.o.log.debug({ sessionId: this.o.sessionId, status: msg.start.screenStatus, detail: msg.start.screenDetail }, "no screen snapshot: the page gets the whole history");
+        }
       } else if (msg.start.fromSeq > this.nextSeq) {
         // A resumed stream starts later than asked only when retention removed that output meanwhile.
         this.send({ type: "notice", message: `output ${this.nextSeq}..${msg.start.fromSeq - 1} was removed by retention before this page read it` });
@@ -142,6 +157,8 @@ export class Viewer {
       this.o.ws.send(frame, { binary: true });
       this.nextSeq = chunk.seq + 1;
       this.streamSentSeq = chunk.seq;
+      this.streamSentBytes += chunk.data.length;
+      this.streamInFlight.push({ seq: chunk.seq, sentBytes: this.streamSentBytes });
       this.inFlight.push({ seq: chunk.seq, bytes: chunk.data.length });
       this.unackedBytes += chunk.data.length;
       this.peakUnackedBytes = Math.max(this.peakUnackedBytes, this.unackedBytes);
@@ -149,6 +166,12 @@ export class Viewer {
       if (this.unackedBytes > this.o.windowBytes) this.cutStream("window");
     } else if (msg.resize) {
       this.send({ type: "resize", rows: msg.resize.rows, cols: msg.resize.cols, atSeq: msg.resize.atSeq });
+    } else if (msg.screen) {
+      const sc = msg.screen;
+      this.o.metrics.sent(sc.data.length);
+      this.send({ type: "screen", atSeq: sc.atSeq, rows: sc.rows, cols: sc.cols, data: sc.data.toString("base64") });
+    } else if (msg.unreachable) {
+      this.send({ type: "unreachable", atSeq: msg.unreachable.atSeq, reason: msg.unreachable.reason });
     } else if (msg.exit) {
       const e = msg.exit;
       this.send({ type: "exit", exitCode: e.exitCode ?? null, signal: e.signal, finalSeq: e.finalSeq, reason: e.reason });
@@ -224,8 +247,21 @@ export class Viewer {
     while (this.inFlight.length && this.inFlight[0]!.seq <= seq) this.unackedBytes -= this.inFlight.shift()!.bytes;
     const forward = Math.min(seq, this.streamSentSeq);
     if (this.stream && forward > this.streamAckedSeq) {
-      this.streamAckedSeq = forward;
-      this.stream.write({ ackSeq: forward });
+      let covered = this.streamForwardedBytes;
+      while (this.streamInFlight.length && this.streamInFlight[0]!.seq <= forward) covered = this.streamInFlight.shift()!.sentBytes;
+      // Acks go on to the pty-service in steps of ACK_FORWARD_BYTES, or at once when the page has
+      // everything this stream sent (so the service never waits on an ack held here): with many
+      // viewers acknowledging every frame, one message per frame per viewer is most of the
+      // stream's traffic up.
+      const everything = forward === this.streamSentSeq;
+      if (everything || covered - this.streamForwardedBytes >= TUNING.ACK_FORWARD_BYTES) {
+        this.streamAckedSeq = forward;
+        this.streamForwardedBytes = covered;
+        this.stream.write({ ackSeq: forward });
+      } else {
+        // Not forwarded yet: put back what the next forward must still count.
+        this.streamInFlight.unshift({ seq: forward, sentBytes: covered });
+      }
     }
     this.maybeResume();
   }
