@@ -512,13 +512,21 @@ function openSession(id: string): void {
   view.term.focus();
 }
 
+/** Bumped by every route(): a route whose fetch resolves after a newer one started gives way. */
+let routeGeneration = 0;
+
 async function route(): Promise<void> {
+  const generation = ++routeGeneration;
+  let who: Me;
   try {
-    me = (await (await fetch("/api/me", { credentials: "same-origin" })).json()) as Me;
+    who = (await (await fetch("/api/me", { credentials: "same-origin" })).json()) as Me;
   } catch {
-    setStatus("error", "gateway unreachable");
+    if (generation === routeGeneration) setStatus("error", "gateway unreachable");
     return;
   }
+  // The page load's route and a hash change right after it race: only the newest one acts.
+  if (generation !== routeGeneration) return;
+  me = who;
   if (me.role === null) {
     view?.close();
     view = undefined;
