@@ -17,7 +17,7 @@ import "./style.css";
 import { Terminal } from "@xterm/xterm";
 import { FitAddon } from "@xterm/addon-fit";
 import { WebglAddon } from "@xterm/addon-webgl";
-import { CLOSE, OUTPUT_HEADER_BYTES, readOutputSeq, type ClientEvent, type ServerEvent } from "../src/protocol.js";
+import { CLOSE, OUTPUT_HEADER_BYTES, readOutputSeq, type ClientEvent, type ServerEvent, type SessionSummary } from "../src/protocol.js";
 
 /** Numbers of the page, each with its reason. */
 const PAGE = Object.freeze({
@@ -63,20 +63,6 @@ interface Me {
   loginRequired: boolean;
   role: "full" | "read-only" | null;
   commands: string[];
-}
-
-interface SessionSummary {
-  id: string;
-  command: string;
-  args: string[];
-  state: string;
-  createdAtMs: number | null;
-  endedAtMs: number | null;
-  rows: number;
-  cols: number;
-  exitCode: number | null;
-  exitSignal: string;
-  bytes: number;
 }
 
 let me: Me = { loginRequired: true, role: null, commands: [] };

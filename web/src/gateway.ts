@@ -32,7 +32,7 @@ import { TUNING, type WebConfig } from "./config.js";
 import { streamHistory, type DownloadFormat } from "./download.js";
 import { Gatekeeper, type Identity } from "./login.js";
 import { WebMetrics } from "./metrics.js";
-import { CLOSE } from "./protocol.js";
+import { CLOSE, type SessionSummary } from "./protocol.js";
 import { Viewer, type ViewerStats } from "./viewer.js";
 
 /** Headers on every response: the page is a remote shell, so it runs only its own code. */
@@ -83,20 +83,7 @@ class HttpError extends Error {
   }
 }
 
-/** What the page lists for a session. */
-export interface SessionSummary {
-  id: string;
-  command: string;
-  args: string[];
-  state: string;
-  createdAtMs: number | null;
-  endedAtMs: number | null;
-  rows: number;
-  cols: number;
-  exitCode: number | null;
-  exitSignal: string;
-  bytes: number;
-}
+export type { SessionSummary } from "./protocol.js";
 
 function tsMs(ts: { seconds: number | string; nanos: number } | null | undefined): number | null {
   return ts ? Number(ts.seconds) * 1000 + Math.floor(ts.nanos / 1e6) : null;

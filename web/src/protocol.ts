@@ -122,3 +122,18 @@ export function writeOutputSeq(frame: Uint8Array, seq: number): void {
   view.setUint32(0, Math.floor(seq / 2 ** 32));
   view.setUint32(4, seq >>> 0);
 }
+
+/** What the page lists for a session (GET /api/sessions), as the gateway sends it. */
+export interface SessionSummary {
+  id: string;
+  command: string;
+  args: string[];
+  state: string;
+  createdAtMs: number | null;
+  endedAtMs: number | null;
+  rows: number;
+  cols: number;
+  exitCode: number | null;
+  exitSignal: string;
+  bytes: number;
+}
