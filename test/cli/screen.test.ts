@@ -36,7 +36,8 @@ async function screenSeq(id: string): Promise<number> {
   return 0;
 }
 
-const storedBytes = async (id: string) => Buffer.concat((await storedHistory(fx.client, id)).flatMap((e) => (e.output ? [e.output.data] : [])));
+const outputOf = (events: StoreApi.ReadHistoryResponse__Output[]) => Buffer.concat(events.flatMap((e) => (e.output ? [e.output.data] : [])));
+const storedBytes = async (id: string) => outputOf(await storedHistory(fx.client, id));
 
 describe("ptykeep from the screen", () => {
   it("attach shows the screen and what followed, --history every byte, logs --screen the final screen as text", async () => {
@@ -60,7 +61,10 @@ describe("ptykeep from the screen", () => {
     const [a, h] = await Promise.all([fromScreen.done, everything.done]);
     expect(a.code).toBe(0);
     expect(h.code).toBe(0);
-    const final = await storedBytes(id);
+    // The CLI ends on the pty-service's exit event, which can come before the store has the last
+    // chunk: the history is complete once it holds the exit.
+    const events = await poll(() => storedHistory(fx.client, id), (evs) => evs.some((e) => e.exit), "the exit in the history");
+    const final = outputOf(events);
     // --history: every byte the program wrote, in order.
     expect(h.stdout.equals(final)).toBe(true);
     // From the screen: a fresh terminal, the screen, then the output after it, far less than the history.
