@@ -3,7 +3,8 @@
  * framing (compress/decompress with its recorded raw length). A validator either accepts a value
  * exactly when it is valid, or throws INVALID_ARGUMENT whose message starts with the field name;
  * it never throws anything else and never echoes an environment value. Decompression returns the
- * original bytes or refuses damaged input with CorruptSegmentError, never a crash or a wrong length.
+ * original bytes or refuses damaged input with CorruptSegmentError, never a crash; for the codecs
+ * whose frames carry a checksum (zstd, gzip), never other bytes either.
  *
  * Fixed seed by default (the same cases on every run); FUZZ_RUNS=100000 FUZZ_SEED=<n> for a longer
  * or different run on demand.
@@ -11,7 +12,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { Code, ServiceError, isUuid, validate } from "@ptykeep/proto";
-import { CODEC_IDS, CorruptSegmentError, compress, decompress } from "../../store-service/src/codec.js";
+import { CODEC_IDS, CorruptSegmentError, compress, decompress, type CodecId } from "../../store-service/src/codec.js";
 
 /** Enough to cover every branch of each validator in well under a second per property. */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
@@ -143,21 +144,48 @@ describe("segment framing", () => {
     );
   });
 
-  it("damaged segments and wrong recorded lengths are refused with CorruptSegmentError, never a wrong result", async () => {
+  // zstd frames carry a checksum of their content (ZSTD.checksum) and gzip a CRC-32: damage to
+  // either decodes to the original bytes (a field nothing reads, or a flip of 0) or is refused.
+  it("damaged zstd and gzip segments and wrong recorded lengths: the original bytes or CorruptSegmentError, never other bytes", async () => {
     await fc.assert(
-      fc.asyncProperty(codec, raw, fc.integer({ min: 0, max: 1 << 20 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: -3, max: 3 }), async (c, bytes, at, flip, lengthDelta) => {
+      fc.asyncProperty(fc.constantFrom<CodecId>("zstd", "gzip"), raw, fc.integer({ min: 0, max: 1 << 20 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: -3, max: 3 }), async (c, bytes, at, flip, lengthDelta) => {
         const data = Buffer.from(bytes);
         const packed = await compress(c, data);
         if (packed.length > 0) packed[at % packed.length]! ^= flip;
         const recorded = Math.max(0, data.length + lengthDelta);
+        let out: Buffer | undefined;
         try {
-          const out = await decompress(c, packed, recorded);
-          // A damage that still decodes (a flip of 0, or in a field the codec does not check)
-          // must at least give the recorded length.
-          expect(out.length).toBe(recorded);
+          out = await decompress(c, packed, recorded);
         } catch (err) {
           expect(err).toBeInstanceOf(CorruptSegmentError);
         }
+        if (out) expect(out.equals(data)).toBe(true);
+        // Nothing damaged: never refused.
+        if (flip === 0 && recorded === data.length) expect(out).toBeDefined();
+      }),
+      params(CODEC_RUNS),
+    );
+  });
+
+  // brotli frames and "none" (stored as is when compression does not pay) carry no checksum, so
+  // a flipped bit in them can only be caught where it changes the decoded length: that much is
+  // promised, and asserted, here.
+  it("brotli and uncompressed segments: a wrong recorded length is refused; damage never changes the length returned", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom<CodecId>("brotli", "none"), raw, fc.integer({ min: 0, max: 1 << 20 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: -3, max: 3 }), async (c, bytes, at, flip, lengthDelta) => {
+        const data = Buffer.from(bytes);
+        const packed = await compress(c, data);
+        if (packed.length > 0) packed[at % packed.length]! ^= flip;
+        const recorded = Math.max(0, data.length + lengthDelta);
+        let out: Buffer | undefined;
+        try {
+          out = await decompress(c, packed, recorded);
+        } catch (err) {
+          expect(err).toBeInstanceOf(CorruptSegmentError);
+        }
+        if (out) expect(out.length).toBe(recorded);
+        if (recorded !== data.length) expect(out).toBeUndefined();
+        if (flip === 0 && recorded === data.length) expect(out?.equals(data)).toBe(true);
       }),
       params(CODEC_RUNS),
     );
