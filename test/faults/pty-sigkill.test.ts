@@ -6,7 +6,7 @@
  * the reaper marks their sessions lost. Every pid the test started is SIGKILLed in afterAll.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { call, createPtyClient, type PtyApi } from "@ptykeep/proto";
@@ -45,24 +45,41 @@ function alive(pid: number): boolean {
   return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
 }
 
+/** A process's open fds: stdio by number, any other with what it refers to (for the failure message). */
 function openFds(pid: number): string[] {
-  return readdirSync(`/proc/${pid}/fd`).sort();
+  return readdirSync(`/proc/${pid}/fd`)
+    .sort((a, b) => Number(a) - Number(b))
+    .map((fd) => {
+      if (Number(fd) <= 2) return fd;
+      try {
+        return `${fd} -> ${readlinkSync(`/proc/${pid}/fd/${fd}`)}`;
+      } catch {
+        return fd;
+      }
+    });
 }
 
 /**
- * Waits (bounded) until the process runs `program`: the shell writes its pid file before its
- * `exec`, and until then may still hold the file's redirection open, so its fds are not yet the
- * program's.
+ * The fds of `pid` once it runs `program` and has settled. The shell writes its pid file before
+ * its `exec`, and until then may still hold the file's redirection open; after the exec, `sleep`
+ * itself opens its locale files (fd 3) for a moment while it starts. An fd the program inherited
+ * stays for good, so this waits (bounded) for the listing to be stdio alone and returns the last
+ * listing either way.
  */
-async function execed(pid: number, program: string): Promise<void> {
+async function settledFds(pid: number, program: string): Promise<string[]> {
   const deadline = Date.now() + 10_000;
   let argv0 = "";
+  let fds: string[] = [];
   while (Date.now() < deadline) {
     argv0 = readFileSync(`/proc/${pid}/cmdline`, "latin1").split("\0")[0] ?? "";
-    if (argv0 === program) return;
+    if (argv0 === program) {
+      fds = openFds(pid);
+      if (fds.length === 3) return fds;
+    }
     await new Promise((r) => setTimeout(r, 20));
   }
-  throw new Error(`process ${pid} still runs ${JSON.stringify(argv0)}, not ${program}`);
+  if (argv0 !== program) throw new Error(`process ${pid} still runs ${JSON.stringify(argv0)}, not ${program}`);
+  return fds;
 }
 
 async function pidsFrom(file: string): Promise<number[]> {
@@ -123,8 +140,8 @@ describe("pty-service SIGKILLed", () => {
     // A program starts with its terminal on 0, 1 and 2, and nothing else of the pty-service's:
     // no other session's master (/dev/ptmx), no fd the service inherited.
     const all = [pids.plain1, pids.plain2, pids.ignoresHup].map((p) => p![0]!);
-    for (const pid of all) await execed(pid, "sleep");
-    expect(all.map(openFds)).toEqual([["0", "1", "2"], ["0", "1", "2"], ["0", "1", "2"]]);
+    const fds = await Promise.all(all.map((pid) => settledFds(pid, "sleep")));
+    expect(fds).toEqual([["0", "1", "2"], ["0", "1", "2"], ["0", "1", "2"]]);
     expect(await killAndWatch(child, [...pids.plain1!, ...pids.plain2!])).toEqual([]);
   }, 60_000);
 });
