@@ -11,7 +11,7 @@ import * as grpc from "@grpc/grpc-js";
 import pg from "pg";
 import { uuidv7, type StoreApi } from "@ptykeep/proto";
 import { loadPtyConfig, startPtyService, type RunningPty } from "@ptykeep/pty-service";
-import { PTYKEEP_BIN, ROOT, poll, runPtykeep, startPtykeep, startStore, storedHistory, type BackgroundCli, type StoreFixture } from "./helpers.js";
+import { PTYKEEP_BIN, ROOT, poll, runPtykeep, startPtykeep, startStore, storedHistory, outputOf, endedHistory, type BackgroundCli, type StoreFixture } from "./helpers.js";
 
 function background(args: string[]): BackgroundCli {
   const cli = startPtykeep(args, { env });
@@ -43,7 +43,7 @@ async function getSession(id: string): Promise<StoreApi.Session__Output> {
   );
 }
 
-const storedBytes = async (id: string) => Buffer.concat((await storedHistory(fx.client, id)).flatMap((e) => (e.output ? [e.output.data] : [])));
+const storedBytes = async (id: string) => outputOf(await storedHistory(fx.client, id));
 
 async function runDetached(args: string[]): Promise<string> {
   const res = await runPtykeep(["run", "-d", ...args], { env });
@@ -72,7 +72,7 @@ describe("a bash session driven by one-shot commands", () => {
     const watch = background(["attach", id, "--history"]);
     await runPtykeep(["write", id, "echo three-$((3+3)); exit 7\\r"], { env });
     const [followed, watched] = await Promise.all([follow.done, watch.done]);
-    const all = await storedBytes(id);
+    const all = outputOf(await endedHistory(fx.client, id));
     expect(all.toString()).toContain("three-6\r\n");
     expect(followed.code).toBe(0);
     expect(followed.stdout.equals(all)).toBe(true);

@@ -201,3 +201,17 @@ export async function storedHistory(client: StoreServiceClient, sessionId: strin
   for await (const ev of call) events.push(ev as StoreApi.ReadHistoryResponse__Output);
   return events;
 }
+
+/** The output bytes of a stored history, in order. */
+export function outputOf(events: StoreApi.ReadHistoryResponse__Output[]): Buffer {
+  return Buffer.concat(events.flatMap((e) => (e.output ? [e.output.data] : [])));
+}
+
+/**
+ * The stored history of an ended session once it is complete. A viewer of the pty-service (attach)
+ * ends on its exit event, which can come before the store has the last chunk; the store records
+ * the exit after the output, so the history is complete once it holds the exit.
+ */
+export async function endedHistory(client: StoreServiceClient, sessionId: string): Promise<StoreApi.ReadHistoryResponse__Output[]> {
+  return poll(() => storedHistory(client, sessionId), (evs) => evs.some((e) => e.exit), `the exit of ${sessionId} in the history`);
+}

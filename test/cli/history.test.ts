@@ -5,7 +5,7 @@
  * times, so the exact expectations are known. No pty-service runs: `ls` must not need one.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEAD_ADDRESS, SessionFeeder, poll, runPtykeep, startPtykeep, startStore, storedHistory, type StoreFixture } from "./helpers.js";
+import { DEAD_ADDRESS, SessionFeeder, poll, runPtykeep, startPtykeep, startStore, storedHistory, outputOf, type StoreFixture } from "./helpers.js";
 
 let fx: StoreFixture;
 let env: Record<string, string>;
@@ -144,7 +144,7 @@ describe("ptykeep export --format asciicast", () => {
     expect(times).toEqual([...times].sort((a, b) => a - b));
 
     // Reference: the stored bytes, read with the store's own client, decoded as one UTF-8 stream.
-    const stored = Buffer.concat((await storedHistory(fx.client, cast.id)).flatMap((e) => (e.output ? [e.output.data] : [])));
+    const stored = outputOf(await storedHistory(fx.client, cast.id));
     expect(stored.equals(castBytes)).toBe(true);
     const output = events.filter((e) => e[1] === "o").map((e) => e[2]);
     expect(output.join("")).toBe(new TextDecoder("utf-8", { ignoreBOM: true }).decode(stored));

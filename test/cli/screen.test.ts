@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StoreApi } from "@ptykeep/proto";
 import { loadPtyConfig, startPtyService, type RunningPty } from "@ptykeep/pty-service";
 import { FRESH_TERMINAL } from "../../cli/src/commands/attach.js";
-import { poll, runPtykeep, startPtykeep, startStore, storedHistory, type StoreFixture } from "./helpers.js";
+import { poll, runPtykeep, startPtykeep, startStore, storedHistory, outputOf, endedHistory, type StoreFixture } from "./helpers.js";
 
 /** One CLI process (started through tsx) on a loaded shared machine can take tens of seconds. */
 const CLI_TIMEOUT_MS = 120_000;
@@ -36,7 +36,6 @@ async function screenSeq(id: string): Promise<number> {
   return 0;
 }
 
-const outputOf = (events: StoreApi.ReadHistoryResponse__Output[]) => Buffer.concat(events.flatMap((e) => (e.output ? [e.output.data] : [])));
 const storedBytes = async (id: string) => outputOf(await storedHistory(fx.client, id));
 
 describe("ptykeep from the screen", () => {
@@ -61,10 +60,7 @@ describe("ptykeep from the screen", () => {
     const [a, h] = await Promise.all([fromScreen.done, everything.done]);
     expect(a.code).toBe(0);
     expect(h.code).toBe(0);
-    // The CLI ends on the pty-service's exit event, which can come before the store has the last
-    // chunk: the history is complete once it holds the exit.
-    const events = await poll(() => storedHistory(fx.client, id), (evs) => evs.some((e) => e.exit), "the exit in the history");
-    const final = outputOf(events);
+    const final = outputOf(await endedHistory(fx.client, id));
     // --history: every byte the program wrote, in order.
     expect(h.stdout.equals(final)).toBe(true);
     // From the screen: a fresh terminal, the screen, then the output after it, far less than the history.
