@@ -33,7 +33,7 @@ import { startEmbeddedPostgres } from "../scripts/lib/embedded-postgres.js";
 import { migrate } from "../store-service/src/db/migrate.js";
 import { insertChunks, type ChunkInsert } from "../store-service/src/sql/chunks.js";
 import { copyChunks, encodeChunks } from "../store-service/src/sql/copy-binary.js";
-import { incompressibleCorpus, realisticCorpus } from "./corpus.js";
+import { realisticCorpus } from "./corpus.js";
 
 const QUICK = process.argv.includes("--quick");
 const GRPC = process.argv.includes("--grpc");

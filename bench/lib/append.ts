@@ -3,8 +3,7 @@
  * one AppendOutput call with backpressure, and resolve when the last one is acknowledged.
  * Used where the measured thing is the store (append cost, ingest), not the PTY.
  */
-import type * as grpc from "@grpc/grpc-js";
-import { toTimestamp, uuidv7, type StoreApi, type StoreServiceClient } from "@ptykeep/proto";
+import { toTimestamp, uuidv7, type StoreServiceClient } from "@ptykeep/proto";
 import { rpc } from "./util.js";
 
 /**
@@ -32,7 +31,7 @@ export async function registerStoreSession(client: StoreServiceClient): Promise<
 export async function appendChunks(client: StoreServiceClient, session: StoreSession, data: Buffer, chunkBytes: number): Promise<number> {
   const n = Math.ceil(data.length / chunkBytes);
   const lastSeq = session.nextSeq + n - 1;
-  const stream = client.AppendOutput() as grpc.ClientDuplexStream<StoreApi.AppendOutputRequest, StoreApi.AppendOutputResponse__Output>;
+  const stream = client.AppendOutput();
   const acked = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`append not acknowledged within ${APPEND_TIMEOUT_MS} ms`)), APPEND_TIMEOUT_MS);
     stream.on("data", (r) => {

@@ -32,9 +32,9 @@ function spawnPty(req: BareRequest): pty.IPty {
     rows: BARE.ROWS,
     cols: BARE.COLS,
     cwd: req.cwd,
-    env: process.env as Record<string, string>,
+    env: process.env,
     encoding: null,
-  } as pty.IPtyForkOptions);
+  });
 }
 
 function onBytes(p: pty.IPty, fn: (data: Buffer) => void): void {

@@ -7,7 +7,6 @@
  * on the same program, in the same run. Row 5 repeats the Write measurement
  * while another session floods its terminal as fast as the system takes it.
  */
-import type * as grpc from "@grpc/grpc-js";
 import type { PtyApi, StoreApi } from "@ptykeep/proto";
 import { ECHO_KEYS, READY_MARK } from "../lib/bare-pty.js";
 import { programs, runBare } from "../lib/programs.js";
@@ -43,8 +42,8 @@ interface EchoProbe {
 
 async function openEcho(sys: BenchSystem, path: EchoPath): Promise<EchoProbe> {
   const { sessionId } = await rpc<PtyApi.SpawnResponse__Output>(sys.ptyClient, "Spawn", { ...programs.echo(), rows: 24, cols: 80 });
-  const interactive = path === "interact" ? (sys.ptyClient.Interact() as grpc.ClientDuplexStream<PtyApi.InteractRequest, PtyApi.InteractResponse__Output>) : undefined;
-  const stream = interactive ?? (sys.ptyClient.Attach({ sessionId, fromSeq: 0 }) as grpc.ClientReadableStream<PtyApi.AttachResponse__Output>);
+  const interactive = path === "interact" ? (sys.ptyClient.Interact()) : undefined;
+  const stream = interactive ?? (sys.ptyClient.Attach({ sessionId, fromSeq: 0 }));
   let waiting: { key: number; resolve: () => void } | undefined;
   let ready: () => void = () => {};
   const readyP = new Promise<void>((resolve) => (ready = resolve));

@@ -64,7 +64,7 @@ export async function readHistory(sys: BenchSystem, sessionId: string): Promise<
   let firstMs = Number.NaN;
   let bytes = 0;
   let end = "";
-  const stream = sys.storeClient.ReadHistory({ sessionId, fromSeq: 0 }) as grpc.ClientReadableStream<StoreApi.ReadHistoryResponse__Output>;
+  const stream = sys.storeClient.ReadHistory({ sessionId, fromSeq: 0 });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       stream.cancel();
@@ -95,7 +95,7 @@ async function attachTimed(sys: BenchSystem, sessionId: string, opts: { liveOnly
   let startMs = Number.NaN;
   let firstMs = Number.NaN;
   let bytes = 0;
-  const stream = sys.ptyClient.Attach({ sessionId, fromSeq: 0, liveOnly: opts.liveOnly }) as grpc.ClientReadableStream<PtyApi.AttachResponse__Output>;
+  const stream = sys.ptyClient.Attach({ sessionId, fromSeq: 0, liveOnly: opts.liveOnly });
   return new Promise((resolve, reject) => {
     let done = false;
     const finish = () => {

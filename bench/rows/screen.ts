@@ -9,7 +9,7 @@
  * the session afterwards, alone: its CPU then is the job's.
  */
 import type * as grpc from "@grpc/grpc-js";
-import type { PtyApi, StoreApi } from "@ptykeep/proto";
+import type { PtyApi } from "@ptykeep/proto";
 import { COMPACTOR_TUNING } from "../../store-service/src/compactor.js";
 import { STORE_DEFAULTS } from "../../store-service/src/config.js";
 import { snapshotStorage } from "../../store-service/src/sql/snapshots.js";
@@ -256,7 +256,7 @@ async function ingestWithJob(sys: BenchSystem, ctx: RunContext, corpus: Buffer):
 /** The store's ReadHistory from the screen, called directly: ms to the end of the stream. */
 async function readFromScreen(sys: BenchSystem, sessionId: string): Promise<number> {
   const started = performance.now();
-  const stream = sys.storeClient.ReadHistory({ sessionId, fromSeq: 0, fromScreen: true }) as grpc.ClientReadableStream<StoreApi.ReadHistoryResponse__Output>;
+  const stream = sys.storeClient.ReadHistory({ sessionId, fromSeq: 0, fromScreen: true });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       stream.cancel();
@@ -279,7 +279,7 @@ async function attachToEnd(sys: BenchSystem, sessionId: string, fromScreen: bool
   const started = performance.now();
   let bytes = 0;
   let screenBytes = 0;
-  const stream = sys.ptyClient.Attach({ sessionId, fromSeq: 0, liveOnly: false, fromScreen }) as grpc.ClientReadableStream<PtyApi.AttachResponse__Output>;
+  const stream = sys.ptyClient.Attach({ sessionId, fromSeq: 0, liveOnly: false, fromScreen });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       stream.cancel();

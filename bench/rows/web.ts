@@ -20,7 +20,6 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { chromium } from "playwright-core";
 import WebSocket from "ws";
-import type * as grpc from "@grpc/grpc-js";
 import { createPtyClient, type PtyApi, type StoreApi } from "@ptykeep/proto";
 import { CLOSE, OUTPUT_HEADER_BYTES, readOutputSeq } from "../../web/src/protocol.js";
 import { programs } from "../lib/programs.js";
@@ -197,7 +196,7 @@ export async function runWeb(sys: BenchSystem, ctx: RunContext, corpora: { reali
     sessions.push(echo.sessionId, cli.sessionId);
     await page.evaluate((id) => ((globalThis as unknown as { location: { hash: string } }).location.hash = `#/s/${id}`), echo.sessionId);
     await waitFor("the page connected", () => page.evaluate(() => (globalThis as unknown as { ptykeep: { view?: { state: string } } }).ptykeep.view?.state === "connected"), { timeoutMs: 30_000, intervalMs: 50 });
-    const attach = ptyClient.attach({ sessionId: cli.sessionId, fromSeq: 0 }) as grpc.ClientReadableStream<PtyApi.AttachResponse__Output>;
+    const attach = ptyClient.attach({ sessionId: cli.sessionId, fromSeq: 0 });
     let waiting: { key: number; resolve: () => void } | undefined;
     attach.on("data", (m: PtyApi.AttachResponse__Output) => {
       if (waiting && m.output?.data.includes(waiting.key)) {
@@ -369,7 +368,7 @@ export async function runWeb(sys: BenchSystem, ctx: RunContext, corpora: { reali
   } finally {
     await browser.close();
     await g.stop();
-    for (const id of sessions) await discardSession({ ...sys, ptyClient } as BenchSystem, id).catch(() => {});
+    for (const id of sessions) await discardSession({ ...sys, ptyClient }, id).catch(() => {});
     ptyClient.close();
     await pty.stop();
   }

@@ -26,9 +26,6 @@ export interface Endpoints {
   security?: Record<string, string | undefined>;
 }
 
-/** The connection flags of args.ts that are not addresses. */
-type SecurityFlags = Omit<ConnectionFlags, "pty" | "store">;
-
 export type ServiceName = "pty-service" | "store-service";
 
 /** Flags win over the environment, which wins over the defaults. */

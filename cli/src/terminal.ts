@@ -82,6 +82,7 @@ export class TerminalGuard {
   }
 
   private on(event: string, handler: (...args: never[]) => void): void {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- without it, never[] parameters do not type-check
     process.on(event as NodeJS.Signals, handler as () => void);
     this.handlers.push([event, handler]);
   }
@@ -90,6 +91,7 @@ export class TerminalGuard {
   restore(): void {
     if (this.restored) return;
     this.restored = true;
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- as in on()
     for (const [event, handler] of this.handlers) process.off(event, handler as () => void);
     const stdout = this.opts.stdout as WriteStream;
     const reset = this.opts.resetSequence?.();

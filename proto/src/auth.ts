@@ -249,7 +249,7 @@ export function loadAllowInsecure(env: Env, prefix: string): boolean {
 
 /** Logs, once at start, how the server is protected; loudly when it is not. */
 export function logListenSecurity(log: Logger, opts: { listen: string; security: ServerSecurity }): void {
-  const { tls, tokens, allowInsecureListen } = opts.security;
+  const { tls, tokens } = opts.security;
   const summary = { listen: opts.listen, tls: Boolean(tls), mutualTls: Boolean(tls?.clientCa), tokens: tokens?.size ?? 0 };
   if (!isLoopbackListen(opts.listen) && (!tls || (!tokens && !tls.clientCa))) {
     log.warn(summary, "INSECURE: listening off loopback without TLS and authentication because *_ALLOW_INSECURE_LISTEN=true; anyone who reaches this address can use the service");

@@ -421,7 +421,7 @@ async function unreachableIn(deps: AttachDeps, sessionId: string, fromSeq: numbe
   const lookup = AbortSignal.any([signal, AbortSignal.timeout(INTERVALS_LOOKUP_MS)]);
   const inRange = (u: StoreApi.UnreachableInterval__Output) => (u.atSeq >= fromSeq && u.atSeq <= toSeq) || (atStart && u.atSeq === 0);
   try {
-    const res = await unaryCall<StoreApi.GetSessionRequest, StoreApi.GetSessionResponse__Output>(deps.store, deps.store.getSession as never, { sessionId }, { deadlineMs: INTERVALS_LOOKUP_MS, signal: lookup });
+    const res = await unaryCall<StoreApi.GetSessionRequest, StoreApi.GetSessionResponse__Output>(deps.store, deps.store.getSession, { sessionId }, { deadlineMs: INTERVALS_LOOKUP_MS, signal: lookup });
     const last = res.session?.lastUnreachable;
     if (!last || (last.atSeq < fromSeq && !(atStart && last.atSeq === 0))) return [];
     if (res.session!.unreachableCount <= 1) return inRange(last) ? [last] : [];

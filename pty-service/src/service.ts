@@ -88,7 +88,7 @@ export function ptyHandlers(deps: ServiceDeps): grpc.UntypedServiceImplementatio
       return { sessions };
     }),
   };
-  return handlers as unknown as grpc.UntypedServiceImplementation;
+  return handlers;
 }
 
 function delay(ms: number): Promise<false> {

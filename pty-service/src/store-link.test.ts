@@ -85,7 +85,7 @@ class FakeStore {
         });
         call.on("end", () => call.end());
       },
-    } as unknown as grpc.UntypedServiceImplementation);
+    });
     this.port = await new Promise((resolve, reject) => this.server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))));
   }
 

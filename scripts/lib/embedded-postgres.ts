@@ -198,7 +198,7 @@ export async function startEmbeddedPostgres(opts: {
         child.kill("SIGINT");
         reject(new Error(`PostgreSQL did not start within ${SERVER_START_TIMEOUT_MS} ms: ${output.trim()}`));
       }, SERVER_START_TIMEOUT_MS);
-      child.stderr!.on("data", (d: Buffer) => {
+      child.stderr.on("data", (d: Buffer) => {
         const text = d.toString();
         log(text);
         if (ready) return;

@@ -432,7 +432,10 @@ export class BatchWriter {
     if (over === this.pausedAll) return;
     this.pausedAll = over;
     if (over) this.opts.log.debug({ waitingBytes: this.waitingBytes }, "too many bytes waiting for a commit; pausing streams");
-    for (const link of this.links) (over ? this.pauseLink(link) : this.resumeLink(link));
+    for (const link of this.links) {
+      if (over) this.pauseLink(link);
+      else this.resumeLink(link);
+    }
   }
 
   private pauseLink(link: Link): void {

@@ -234,7 +234,7 @@ export class Reaper {
       for (let at = 0; at < ids.length; at += REAPER_TUNING.IDS_PER_CALL) {
         const res = await call<PtyApi.CheckLivenessRequest, PtyApi.CheckLivenessResponse__Output>(
           client,
-          client.CheckLiveness as never,
+          client.CheckLiveness,
           { sessionIds: ids.slice(at, at + REAPER_TUNING.IDS_PER_CALL) },
           { deadlineMs: this.opts.checkTimeoutMs, signal },
         );

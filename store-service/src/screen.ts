@@ -76,7 +76,6 @@ type AttrLike = Pick<
 
 /** Every access to xterm's internals, in one place (checked against @xterm/headless 6.0). */
 export function terminalState(term: Emulator): CoreState {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const core = (term as any)._core;
   const buffer = core.buffer;
   const handler = core._inputHandler;
@@ -228,7 +227,6 @@ function cursorStyleParam(style: string | undefined, blink: boolean | undefined)
 
 /** Cursor position and pen the normal buffer saved when the alternate screen was entered. */
 function normalSavedCursor(term: Emulator): string {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const normal = (term as any)._core._bufferService.buffers.normal;
   const row = Math.max(0, normal.savedY - normal.ybase);
   return `\x1b[${row + 1};${Math.min(normal.savedX, term.cols - 1) + 1}H${sgrOf(normal.savedCurAttrData)}`;

@@ -148,7 +148,7 @@ describe("docker-compose.yml", () => {
 
   it("enables the reaper", () => {
     expect(storeNames).toContain("STORE_REAPER");
-    expect(loadStoreConfig(svc("store-service").environment!).reaper).toBe(true);
+    expect(loadStoreConfig(svc("store-service").environment).reaper).toBe(true);
   });
 
   it("sets only variables the services read, to values their configuration accepts", () => {
@@ -157,9 +157,9 @@ describe("docker-compose.yml", () => {
       expect(unknown, `${name} sets variables it never reads`).toEqual([]);
     }
     // Listening on 0.0.0.0 inside the network is allowed here only through the explicit override.
-    expect(loadStoreConfig(svc("store-service").environment!).security.allowInsecureListen).toBe(true);
-    expect(loadPtyConfig(svc("pty-service").environment!).security.allowInsecureListen).toBe(true);
-    expect(loadWebConfig(svc("web").environment!).security.allowInsecureListen).toBe(true);
+    expect(loadStoreConfig(svc("store-service").environment).security.allowInsecureListen).toBe(true);
+    expect(loadPtyConfig(svc("pty-service").environment).security.allowInsecureListen).toBe(true);
+    expect(loadWebConfig(svc("web").environment).security.allowInsecureListen).toBe(true);
   });
 });
 

@@ -40,9 +40,9 @@ export function startServiceProcess(service: "store-service" | "pty-service", en
       child.kill("SIGKILL");
       reject(new Error(`${service} did not start within ${PROCESS_START_TIMEOUT_MS} ms:\n${text}`));
     }, PROCESS_START_TIMEOUT_MS);
-    child.stderr!.on("data", (b: Buffer) => (text += b.toString("utf8")));
+    child.stderr.on("data", (b: Buffer) => (text += b.toString("utf8")));
     let partial = "";
-    child.stdout!.on("data", (b: Buffer) => {
+    child.stdout.on("data", (b: Buffer) => {
       partial += b.toString("utf8");
       const lines = partial.split("\n");
       partial = lines.pop()!;

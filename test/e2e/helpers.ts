@@ -150,7 +150,7 @@ export interface AttachRun {
 }
 
 export function attach(sys: System, req: Partial<PtyApi.AttachRequest>, opts: { paused?: boolean } = {}): AttachRun {
-  const stream = sys.ptyClient.attach({ fromSeq: 0, liveOnly: false, ...req } as PtyApi.AttachRequest);
+  const stream = sys.ptyClient.attach({ fromSeq: 0, liveOnly: false, ...req });
   const run: AttachRun = {
     events: [],
     chunks: [],

@@ -105,7 +105,7 @@ async function startWith(programs: Record<string, string>): Promise<{ child: Pty
       const file = path.join(dir, `${name}-${Date.now()}`);
       (await call(client, client.Spawn as never, { command: "/bin/sh", args: ["-c", script, file], rows: 24, cols: 80 } as never, { deadlineMs: 15_000 })) as PtyApi.SpawnResponse__Output;
       pids[name] = await pidsFrom(file);
-      started.push(...pids[name]!);
+      started.push(...pids[name]);
     }
   } finally {
     client.close();

@@ -36,7 +36,7 @@ function compactUntilKilled(killAt: CompactionStep, nth: number): Promise<string
       child.kill("SIGKILL");
       reject(new Error(`compactor child did not reach ${killAt} #${nth}: ${lines.slice(-5).join(" | ")}`));
     }, CHILD_TIMEOUT_MS);
-    child.stdout!.on("data", (d: Buffer) => {
+    child.stdout.on("data", (d: Buffer) => {
       buffered += d.toString("utf8");
       const parts = buffered.split("\n");
       buffered = parts.pop()!;

@@ -164,7 +164,7 @@ describe("screen corpus (real programs, real PTYs)", () => {
     await write(sessionId, "g");
     at = await untilText(run, "line 0:", at);
     await write(sessionId, "G");
-    at = await untilText(run, "line 399", at);
+    await untilText(run, "line 399", at);
     await write(sessionId, "q");
     await run.done;
     expect(await checkEverySnapshot(sessionId)).toBeGreaterThan(3);

@@ -50,7 +50,7 @@ function snapshotUntilKilled(killAt: SnapshotStep, sessionId: string, nth: numbe
       child.kill("SIGKILL");
       reject(new Error(`snapshot child did not reach ${killAt} #${nth}: ${lines.slice(-5).join(" | ")}`));
     }, CHILD_TIMEOUT_MS);
-    child.stdout!.on("data", (d: Buffer) => {
+    child.stdout.on("data", (d: Buffer) => {
       buffered += d.toString("utf8");
       const parts = buffered.split("\n");
       buffered = parts.pop()!;

@@ -79,8 +79,8 @@ export async function startDev(root: string, timeoutMs = 90_000): Promise<DevRun
     env: { ...process.env, PTY_LISTEN: "127.0.0.1:0", STORE_LISTEN: "127.0.0.1:0", LOG_LEVEL: "warn" },
   });
   let out = "";
-  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   const dataDir = () => /PostgreSQL: (?:reusing the data in|creating a cluster in) (\S+)/.exec(out)?.[1] ?? "";
   const killPostgres = () => {
