@@ -1,10 +1,16 @@
 /**
  * SessionActor: one terminal session. It alone owns the session's state — the PTY, the output
  * sequence, the chunks not yet durable (outbox) plus a window of recent durable ones (ring), the
- * live viewers and the flow-control credit. RPC handlers, node-pty callbacks and store acks only
- * send it messages, handled one at a time in arrival order (see `send`). Reads (info, subscribe's
- * snapshot) are synchronous: JavaScript runs one thing at a time, so they see a state between
- * two messages, never half of one.
+ * live viewers and the flow-control credit. node-pty callbacks, store acks, flow-control relief
+ * and Write/Resize/Signal reach it as messages, handled one at a time in arrival order (see
+ * `send`). A few calls act directly instead, each for a reason: `start` sets up the PTY (no
+ * output can arrive before it exists); `kill` only signals the processes, and the session ends
+ * when their exit arrives as a message; `subscribe` hands back its snapshot in the same step as
+ * the subscription (and `unsubscribe` only removes a viewer). None of them is ever called from
+ * inside a message, and JavaScript runs one thing at a time, so they, like the reads (info,
+ * chunkAt), see a state between two messages, never half of one. The output bookkeeping itself
+ * is in pure modules: OutputLog (seq/offset, outbox + ring, ack credit), Gatherer (coalescing
+ * reads) and SessionFlow (pause/resume).
  *
  * States: starting (registered, program not started) → running → exited (ended by itself) |
  * killed (ended by Kill or shutdown). The exit is handled only after the PTY's read side is
@@ -220,7 +226,7 @@ export class SessionActor implements LinkedSession, FlowParticipant {
     return msg;
   }
 
-  // ── commands (through the mailbox) ──────────────────────────────────────────────────────────
+  // ── commands (messages, but for start, kill and (un)subscribe: see the header) ────────────────
 
   /** Starts the program; the channel must be open (registration queued). Throws if spawn fails. */
   start(channel: SessionChannel): void {
