@@ -1,6 +1,6 @@
 /** Which reads go out at once and which are gathered into a larger chunk. */
 import { describe, expect, it } from "vitest";
-import { sendAtOnce } from "./coalesce.js";
+import { Gatherer, sendAtOnce } from "./coalesce.js";
 import { TUNING } from "./config.js";
 
 const SILENCE = TUNING.COALESCE_DELAY_MS;
@@ -22,5 +22,43 @@ describe("sendAtOnce", () => {
 
   it("cuts a chunk once COALESCE_BYTES are gathered", () => {
     expect(sendAtOnce({ readBytes: 4095, pendingBytes: TUNING.COALESCE_BYTES, msSinceLastChunk: 0 })).toBe(true);
+  });
+});
+
+describe("Gatherer", () => {
+  it("cuts the waiting reads into one buffer of their own, stamped with the first read's time", () => {
+    const g = new Gatherer();
+    const pool = Buffer.from("..hello, world..");
+    expect(g.add(pool.subarray(2, 8), 100)).toBe(true); // a short read after a silence
+    g.add(pool.subarray(8, 14), 101);
+    expect(g.pendingBytes).toBe(12);
+    const cut = g.cut(102)!;
+    expect(cut.data.toString("latin1")).toBe("hello, world");
+    expect(cut.ts).toBe(100);
+    // Its own memory: neither a view into the reads' buffer nor shared with it.
+    expect(cut.data.buffer).not.toBe(pool.buffer);
+    expect(cut.data.byteLength).toBe(cut.data.buffer.byteLength);
+    expect(g.pendingBytes).toBe(0);
+    expect(g.cut(103)).toBeUndefined();
+  });
+
+  it("times the silence from the last cut: a read right after it is gathered, one after a silence is not", () => {
+    const g = new Gatherer();
+    g.add(Buffer.from("a"), 1000);
+    g.cut(1000);
+    expect(g.add(Buffer.from("b"), 1000 + SILENCE - 1)).toBe(false);
+    g.cut(1000 + SILENCE);
+    expect(g.add(Buffer.from("c"), 1000 + 2 * SILENCE)).toBe(true);
+    expect(g.cut(1000 + 2 * SILENCE)!.ts).toBe(1000 + 2 * SILENCE);
+  });
+
+  it("asks for a cut once COALESCE_BYTES are waiting", () => {
+    const g = new Gatherer();
+    const read = Buffer.alloc(TUNING.FULL_READ_BYTES);
+    let reads = 0;
+    while (!g.add(read, 0)) reads++;
+    expect(g.pendingBytes).toBeGreaterThanOrEqual(TUNING.COALESCE_BYTES);
+    expect(g.pendingBytes - read.length).toBeLessThan(TUNING.COALESCE_BYTES);
+    expect(reads).toBeGreaterThan(0);
   });
 });

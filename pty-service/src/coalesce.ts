@@ -22,3 +22,44 @@ export function sendAtOnce(g: Gathered): boolean {
   const alone = g.pendingBytes === g.readBytes;
   return alone && g.msSinceLastChunk >= TUNING.COALESCE_DELAY_MS && g.readBytes < TUNING.FULL_READ_BYTES;
 }
+
+/**
+ * The reads waiting to be cut into the next chunk: when to cut (sendAtOnce), and the cut itself.
+ */
+export class Gatherer {
+  private parts: Buffer[] = [];
+  private bytes = 0;
+  /** When the first waiting read arrived: the chunk's timestamp. */
+  private firstAt = 0;
+  /** When the last chunk was cut: reads soon after it are gathered, reads after a silence are not. */
+  private lastCutAt = 0;
+
+  /** Bytes waiting. */
+  get pendingBytes(): number {
+    return this.bytes;
+  }
+
+  /** Adds a read that arrived at now; true when the chunk should be cut at once. */
+  add(data: Buffer, now: number): boolean {
+    if (this.bytes === 0) this.firstAt = now;
+    this.parts.push(data);
+    this.bytes += data.length;
+    return sendAtOnce({ readBytes: data.length, pendingBytes: this.bytes, msSinceLastChunk: now - this.lastCutAt });
+  }
+
+  /**
+   * Takes what is waiting as one buffer of its own holding exactly these bytes (undefined when
+   * nothing waits): a read may be a view into a larger allocation, and a small Buffer.concat
+   * result a view into Node's shared pool, either of which would stay alive as long as the chunk.
+   */
+  cut(now: number): { data: Buffer; ts: number } | undefined {
+    if (this.bytes === 0) return undefined;
+    const data = Buffer.allocUnsafeSlow(this.bytes);
+    let filled = 0;
+    for (const part of this.parts) filled += part.copy(data, filled);
+    this.parts = [];
+    this.bytes = 0;
+    this.lastCutAt = now;
+    return { data, ts: this.firstAt };
+  }
+}

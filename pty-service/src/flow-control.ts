@@ -70,3 +70,42 @@ export class FlowBudget {
     return this.total > this.limits.totalHighWaterBytes / 2;
   }
 }
+
+/**
+ * One session's side of flow control: whether its PTY is paused. It pauses once the session's
+ * unacknowledged credit (or the total) is above the marks, and resumes once back under the
+ * low-water marks, or at once when the session has ended (nothing is read from it any more).
+ */
+export class SessionFlow {
+  private pausedNow = false;
+
+  constructor(
+    private readonly budget: FlowBudget,
+    private readonly participant: FlowParticipant,
+  ) {}
+
+  get paused(): boolean {
+    return this.pausedNow;
+  }
+
+  /** After output was counted in the budget: true when the PTY must pause now (once). */
+  pauseNow(unackedCredit: number): boolean {
+    if (this.pausedNow || !this.budget.shouldPause(unackedCredit, this.participant)) return false;
+    this.pausedNow = true;
+    return true;
+  }
+
+  /** After credit was released, or the budget has room again: true when a paused PTY resumes now. */
+  resumeNow(unackedCredit: number, ended: boolean): boolean {
+    if (!this.pausedNow) return false;
+    if (!ended && !this.budget.mayResume(unackedCredit, this.participant)) return false;
+    this.pausedNow = false;
+    return true;
+  }
+
+  /** The session has ended and its PTY is gone: it waits for nothing any more. */
+  end(): void {
+    this.budget.forget(this.participant);
+    this.pausedNow = false;
+  }
+}

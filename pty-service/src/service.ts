@@ -1,13 +1,13 @@
 /**
- * PtyService handlers: each validates its request and routes it to the session's actor (or to
- * spawn/attach). No session logic lives here.
+ * PtyService handlers: each validates its request and routes it to the session's actor, or to
+ * the module for its call (spawn, kill, attach, interact). No session logic lives here.
  */
 import * as grpc from "@grpc/grpc-js";
 import { Code, ServiceError, bidiStream, invalidArgument, serverStream, unary, validate, type Logger, type PtyApi } from "@ptykeep/proto";
-import { TUNING, type PtyConfig } from "./config.js";
+import type { PtyConfig } from "./config.js";
 import { attach, type AttachDeps } from "./attach.js";
 import { interact } from "./interact.js";
-import { SessionActor } from "./session-actor.js";
+import { killSession } from "./kill.js";
 import { parseSignal } from "./signals.js";
 import { spawnSession, type SpawnDeps } from "./spawn.js";
 
@@ -49,23 +49,7 @@ export function ptyHandlers(deps: ServiceDeps): grpc.UntypedServiceImplementatio
     }),
 
     Kill: unary("Kill", log, async (req: PtyApi.KillRequest__Output, ctx) => {
-      const actor = registry.getOrThrow(validate.sessionId(req.sessionId));
-      const end = await abortable(actor.kill(), ctx.signal);
-      const recorded = await Promise.race([
-        actor.exitRecorded.then(
-          () => true,
-          (err: unknown) => {
-            // The program is gone, but its ending is not on record: the caller must not take it
-            // as recorded (GetSession and replay do not show it).
-            throw new ServiceError(Code.DATA_LOSS, `session ${actor.id} was ended (${end.reason}), but the store refused to record it: ${(err as Error).message}`);
-          },
-        ),
-        delay(TUNING.KILL_STORE_WAIT_MS),
-      ]);
-      if (!recorded) {
-        throw new ServiceError(Code.UNAVAILABLE, `session ${actor.id} has ended, but the store has not confirmed its last output yet; it is kept in memory and will be recorded when the store is reachable`);
-      }
-      return { exit: SessionActor.exitMessage(end) };
+      return killSession(registry.getOrThrow(validate.sessionId(req.sessionId)), ctx.signal);
     }),
 
     Attach: serverStream("Attach", log, async (req: PtyApi.AttachRequest__Output, call, ctx) => {
@@ -89,26 +73,4 @@ export function ptyHandlers(deps: ServiceDeps): grpc.UntypedServiceImplementatio
     }),
   };
   return handlers;
-}
-
-function delay(ms: number): Promise<false> {
-  return new Promise((resolve) => setTimeout(() => resolve(false), ms).unref());
-}
-
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
 }

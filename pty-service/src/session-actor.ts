@@ -1,10 +1,16 @@
 /**
  * SessionActor: one terminal session. It alone owns the session's state — the PTY, the output
  * sequence, the chunks not yet durable (outbox) plus a window of recent durable ones (ring), the
- * live viewers and the flow-control credit. RPC handlers, node-pty callbacks and store acks only
- * send it messages, handled one at a time in arrival order (see `send`). Reads (info, subscribe's
- * snapshot) are synchronous: JavaScript runs one thing at a time, so they see a state between
- * two messages, never half of one.
+ * live viewers and the flow-control credit. node-pty callbacks, store acks, flow-control relief
+ * and Write/Resize/Signal reach it as messages, handled one at a time in arrival order (see
+ * `send`). A few calls act directly instead, each for a reason: `start` sets up the PTY (no
+ * output can arrive before it exists); `kill` only signals the processes, and the session ends
+ * when their exit arrives as a message; `subscribe` hands back its snapshot in the same step as
+ * the subscription (and `unsubscribe` only removes a viewer). None of them is ever called from
+ * inside a message, and JavaScript runs one thing at a time, so they, like the reads (info,
+ * chunkAt), see a state between two messages, never half of one. The output bookkeeping itself
+ * is in pure modules: OutputLog (seq/offset, outbox + ring, ack credit), Gatherer (coalescing
+ * reads) and SessionFlow (pause/resume).
  *
  * States: starting (registered, program not started) → running → exited (ended by itself) |
  * killed (ended by Kill or shutdown). The exit is handled only after the PTY's read side is
@@ -13,19 +19,14 @@
  */
 import { MAX_CHUNK_BYTES, failedPrecondition, sessionEndReason, resourceExhausted, type Logger, type PtyApi, type StoreApi, toTimestamp } from "@ptykeep/proto";
 import { TUNING, type PtyConfig } from "./config.js";
-import type { FlowBudget, FlowParticipant } from "./flow-control.js";
-import { sendAtOnce } from "./coalesce.js";
+import { SessionFlow, type FlowBudget, type FlowParticipant } from "./flow-control.js";
+import { Gatherer } from "./coalesce.js";
+import { OutputLog, chunkCredit } from "./output-log.js";
 import { PtyProcess, type PtyExit } from "./pty-process.js";
 import { signalName, terminateSession } from "./signals.js";
 import type { ExitRecord, LinkedSession, OutputChunk, SessionChannel } from "./store-link.js";
 
 export type SessionState = "starting" | "running" | "exited" | "killed";
-
-/**
- * Per-chunk memory besides its bytes (the object, the Buffer header, the timestamp), counted in
- * flow control so that a stream of one-byte chunks cannot grow memory unbounded either.
- */
-const CHUNK_OVERHEAD_BYTES = 160;
 
 export interface SessionSpec {
   id: string;
@@ -117,27 +118,12 @@ export class SessionActor implements LinkedSession, FlowParticipant {
   private rows: number;
   private cols: number;
 
-  // Output sequence.
-  private seq = 0;
-  private offset = 0;
-  // Coalescer: reads gathered into the next chunk.
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  private pendingTs = 0;
-  /** When the last chunk was cut: reads soon after it are coalesced, reads after a silence are not. */
-  private lastChunkAt = 0;
+  /** Reads gathered into the next chunk, and the timer that cuts it. */
+  private readonly gatherer = new Gatherer();
   private flushTimer: NodeJS.Timeout | undefined;
-
-  // Held chunks (outbox + ring), oldest first, as a deque: chunks[head..] are live.
-  private chunks: OutputChunk[] = [];
-  private head = 0;
-  private heldBytes = 0;
-  private durableSeq = 0;
-  /** Unacknowledged output: bytes only, and bytes plus per-chunk overhead (flow credit). */
-  private unackedData = 0;
-  private unackedAccounted = 0;
-  private paused = false;
-  private ringBudget: number;
+  /** Output seq/offset, the chunks held (outbox + ring), and what the store has acknowledged. */
+  private readonly output: OutputLog;
+  private readonly pause: SessionFlow;
 
   private readonly resizes: SizeChange[] = [];
   private resizeFloor = 0;
@@ -164,7 +150,8 @@ export class SessionActor implements LinkedSession, FlowParticipant {
     this.createdAt = this.clock();
     this.rows = opts.spec.rows;
     this.cols = opts.spec.cols;
-    this.ringBudget = opts.config.ringBytes;
+    this.output = new OutputLog({ ringBytes: opts.config.ringBytes, maxChunkBytes: MAX_CHUNK_BYTES });
+    this.pause = new SessionFlow(opts.flow, this);
   }
 
   // ── queries (read-only, safe from anywhere) ─────────────────────────────────────────────────
@@ -204,14 +191,13 @@ export class SessionActor implements LinkedSession, FlowParticipant {
   }
 
   chunkAt(seq: number): OutputChunk | undefined {
-    const first = this.chunks[this.head];
-    if (!first) return undefined;
-    return this.chunks[this.head + (seq - first.seq)];
+    return this.output.chunkAt(seq);
   }
 
   /** Output bytes produced so far, and how many of them the store has made durable (metrics). */
   get outputBytes(): { produced: number; durable: number } {
-    return { produced: this.offset, durable: this.offset - this.unackedData };
+    const produced = this.output.nextOffset;
+    return { produced, durable: produced - this.output.unackedBytes };
   }
 
   info(): PtyApi.PtySession {
@@ -225,9 +211,9 @@ export class SessionActor implements LinkedSession, FlowParticipant {
       rows: this.rows,
       cols: this.cols,
       labels: this.spec.labels,
-      lastSeq: this.seq,
-      durableSeq: this.durableSeq,
-      paused: this.paused,
+      lastSeq: this.output.lastSeq,
+      durableSeq: this.output.durableSeq,
+      paused: this.pause.paused,
       viewers: this.subscribers.size,
       createdAt: toTimestamp(this.createdAt),
     };
@@ -240,7 +226,7 @@ export class SessionActor implements LinkedSession, FlowParticipant {
     return msg;
   }
 
-  // ── commands (through the mailbox) ──────────────────────────────────────────────────────────
+  // ── commands (messages, but for start, kill and (un)subscribe: see the header) ────────────────
 
   /** Starts the program; the channel must be open (registration queued). Throws if spawn fails. */
   start(channel: SessionChannel): void {
@@ -282,7 +268,7 @@ export class SessionActor implements LinkedSession, FlowParticipant {
       this.pty!.resize(rows, cols);
       this.rows = rows;
       this.cols = cols;
-      const change: SizeChange = { rows, cols, atSeq: this.seq, ts: this.clock(), changeNo: ++this.changeNo };
+      const change: SizeChange = { rows, cols, atSeq: this.output.lastSeq, ts: this.clock(), changeNo: ++this.changeNo };
       this.resizes.push(change);
       if (this.resizes.length > TUNING.MAX_RESIZE_LOG) {
         // Forget whole positions, so that no position is served half from memory, half from the store.
@@ -319,12 +305,11 @@ export class SessionActor implements LinkedSession, FlowParticipant {
   /** Adds a live viewer and returns what memory holds, atomically with the subscription. */
   subscribe(subscriber: Subscriber): MemorySnapshot {
     if (!this.endValue) this.subscribers.add(subscriber);
-    const first = this.chunks[this.head];
     return {
-      firstSeq: first ? first.seq : this.seq + 1,
-      lastSeq: this.seq,
-      nextOffset: this.offset,
-      chunks: this.chunks.slice(this.head),
+      firstSeq: this.output.firstHeldSeq,
+      lastSeq: this.output.lastSeq,
+      nextOffset: this.output.nextOffset,
+      chunks: this.output.held(),
       initialSize: { rows: this.spec.rows, cols: this.spec.cols },
       resizes: [...this.resizes],
       resizeFloor: this.resizeFloor,
@@ -416,8 +401,7 @@ export class SessionActor implements LinkedSession, FlowParticipant {
         this.maybeResume();
         return;
       case "recorded":
-        this.ringBudget = 0;
-        this.trimRing();
+        this.output.dropRing();
         this.resizes.length = 0;
         this.resizeFloor = Number.MAX_SAFE_INTEGER;
         return;
@@ -438,92 +422,40 @@ export class SessionActor implements LinkedSession, FlowParticipant {
   // ── output path ─────────────────────────────────────────────────────────────────────────────
 
   private onData(data: Buffer): void {
-    const now = this.clock();
-    if (this.pendingBytes === 0) this.pendingTs = now;
-    this.pending.push(data);
-    this.pendingBytes += data.length;
-    if (sendAtOnce({ readBytes: data.length, pendingBytes: this.pendingBytes, msSinceLastChunk: now - this.lastChunkAt })) this.flushPending();
+    if (this.gatherer.add(data, this.clock())) this.flushPending();
     else this.flushTimer ??= setTimeout(() => this.send({ type: "flush" }), TUNING.COALESCE_DELAY_MS);
   }
 
   private flushPending(): void {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    if (this.pendingBytes === 0) return;
-    // One buffer of its own holding exactly these bytes: a read may be a view into a larger
-    // allocation, and a small Buffer.concat result a view into Node's shared pool, either of
-    // which would stay alive as long as the chunk.
-    const all = Buffer.allocUnsafeSlow(this.pendingBytes);
-    let filled = 0;
-    for (const part of this.pending) filled += part.copy(all, filled);
-    this.pending = [];
-    this.pendingBytes = 0;
-    this.lastChunkAt = this.clock();
-    for (let at = 0; at < all.length; at += MAX_CHUNK_BYTES) {
-      const data = all.length <= MAX_CHUNK_BYTES ? all : all.subarray(at, Math.min(all.length, at + MAX_CHUNK_BYTES));
-      this.appendChunk({ seq: this.seq + 1, offset: this.offset, ts: this.pendingTs, data });
-    }
+    const cut = this.gatherer.cut(this.clock());
+    if (!cut) return;
+    for (const chunk of this.output.append(cut.data, cut.ts)) this.appendChunk(chunk);
   }
 
+  /** A new chunk, already in the output log: count its credit, show it, send it, maybe pause. */
   private appendChunk(chunk: OutputChunk): void {
-    this.seq = chunk.seq;
-    this.offset += chunk.data.length;
-    this.chunks.push(chunk);
-    this.heldBytes += chunk.data.length;
-    const accounted = chunk.data.length + CHUNK_OVERHEAD_BYTES;
-    this.unackedData += chunk.data.length;
-    this.unackedAccounted += accounted;
-    this.flow.add(accounted);
+    this.flow.add(chunkCredit(chunk.data.length));
     this.broadcast({ kind: "output", chunk });
     this.channel?.pushChunk(chunk.seq);
-    if (!this.paused && !this.endValue && this.pty && this.flow.shouldPause(this.unackedAccounted, this)) {
-      this.paused = true;
+    if (!this.endValue && this.pty && this.pause.pauseNow(this.output.unackedCreditBytes)) {
       this.pty.pause();
-      this.log.debug({ unacked: this.unackedAccounted }, "paused: the store is behind");
+      this.log.debug({ unacked: this.output.unackedCreditBytes }, "paused: the store is behind");
     }
   }
 
   private onDurableSeq(seq: number): void {
-    if (seq <= this.durableSeq) return;
-    // Release credit for the newly durable chunks.
-    let released = 0;
-    for (let s = this.durableSeq + 1; s <= seq; s++) {
-      const chunk = this.chunkAt(s);
-      if (!chunk) continue;
-      released += chunk.data.length + CHUNK_OVERHEAD_BYTES;
-      this.unackedData -= chunk.data.length;
-    }
-    this.durableSeq = seq;
-    this.unackedAccounted -= released;
-    this.flow.release(released);
-    this.trimRing();
+    if (seq <= this.output.durableSeq) return;
+    this.flow.release(this.output.ack(seq));
     this.maybeResume();
   }
 
   private maybeResume(): void {
-    if (!this.paused || !this.pty) return;
-    if (this.endValue || this.flow.mayResume(this.unackedAccounted, this)) {
-      this.paused = false;
+    if (!this.pty) return;
+    if (this.pause.resumeNow(this.output.unackedCreditBytes, this.endValue !== undefined)) {
       this.pty.resume();
-      this.log.debug({ unacked: this.unackedAccounted }, "resumed");
-    }
-  }
-
-  /** Drops the oldest durable chunks beyond the ring budget. Unacknowledged chunks always stay. */
-  private trimRing(): void {
-    let durableHeld = this.heldBytes - this.unackedData;
-    while (this.head < this.chunks.length) {
-      const oldest = this.chunks[this.head]!;
-      if (oldest.seq > this.durableSeq || durableHeld <= this.ringBudget) break;
-      this.chunks[this.head] = undefined as unknown as OutputChunk;
-      this.head++;
-      this.heldBytes -= oldest.data.length;
-      durableHeld -= oldest.data.length;
-    }
-    // Compact the deque once its dead prefix dominates.
-    if (this.head > 1024 && this.head * 2 > this.chunks.length) {
-      this.chunks = this.chunks.slice(this.head);
-      this.head = 0;
+      this.log.debug({ unacked: this.output.unackedCreditBytes }, "resumed");
     }
   }
 
@@ -542,7 +474,7 @@ export class SessionActor implements LinkedSession, FlowParticipant {
       state: killed ? "killed" : "exited",
       exitCode: exit.exitCode,
       signal,
-      finalSeq: this.seq,
+      finalSeq: this.output.lastSeq,
       ts: this.clock(),
       reason: "",
     };
@@ -554,8 +486,7 @@ export class SessionActor implements LinkedSession, FlowParticipant {
     this.recorded = this.channel ? this.channel.markExited(record) : Promise.resolve();
     this.broadcast({ kind: "exit", end });
     this.subscribers.clear();
-    this.flow.forget(this);
-    if (this.paused) this.paused = false;
+    this.pause.end();
     // Once the store has confirmed the exit it holds every chunk and resize (the exit record is
     // sent after all of them): memory then keeps nothing that replay could need.
     // A refused record keeps what memory holds: replay may still need it from here.

@@ -1,5 +1,8 @@
 /**
- * The sessions this pty-service hosts, by id. Every lookup goes through getOrThrow (NOT_FOUND).
+ * The sessions this pty-service hosts, by id. A call that needs the session on this node looks it
+ * up with getOrThrow (NOT_FOUND). `get` is for callers to whom a session not hosted here is an
+ * answer, not an error: Spawn (is the id taken?), CheckLiveness (UNKNOWN), Attach (replay it from
+ * the store) and Interact (it says why it cannot take input).
  * An ended session stays known for a retention period, so CheckLiveness can still answer
  * "exited" and Attach can still replay it, then removes itself.
  */
@@ -20,10 +23,12 @@ export class SessionRegistry {
 
   constructor(private readonly opts: SessionRegistryOptions) {}
 
+  /** The session, or undefined when this node does not host it. */
   get(id: string): SessionActor | undefined {
     return this.sessions.get(id);
   }
 
+  /** The session; NOT_FOUND when this node does not host it. */
   getOrThrow(id: string): SessionActor {
     const actor = this.sessions.get(id);
     if (!actor) throw notFound(`session ${id} is not hosted by this pty-service (unknown, or ended more than ${Math.round(this.opts.endedRetentionMs / 1000)} s ago)`);

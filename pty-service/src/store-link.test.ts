@@ -19,6 +19,11 @@ interface FakeOptions {
   breakEvery?: number;
   /** Chunks are answered with this rejection code. */
   rejectCode?: number;
+  /**
+   * The first stream stores this many chunks unacknowledged, then breaks (the acks are lost);
+   * later streams answer every chunk, a duplicate too, with all the store holds.
+   */
+  silentThenBreakAt?: number;
 }
 
 /** A store that keeps chunks per session, checks contiguity, and logs what happened in order. */
@@ -66,6 +71,26 @@ class FakeStore {
             call.write({ sessionId: c.sessionId, rejection: { code: this.opts.rejectCode, message: "no such session", seq: c.seq } });
             return;
           }
+          const silent = this.opts.silentThenBreakAt;
+          if (silent !== undefined && this.breaks === 0) {
+            const kept = this.stored.get(c.sessionId) ?? [];
+            this.stored.set(c.sessionId, kept);
+            kept.push(c.data);
+            if (kept.length === silent) {
+              broken = true;
+              this.breaks++;
+              call.emit("error", { code: Code.UNAVAILABLE, details: "store replica went away" });
+            }
+            return;
+          }
+          if (silent !== undefined) {
+            const kept = this.stored.get(c.sessionId)!;
+            if (c.seq <= kept.length) this.duplicates++;
+            else if (c.seq === kept.length + 1) kept.push(c.data);
+            else throw new Error(`gap: got seq ${c.seq} after ${kept.length}`);
+            call.write({ sessionId: c.sessionId, durableSeq: kept.length });
+            return;
+          }
           if (this.opts.breakEvery && ++this.chunksOnStream % this.opts.breakEvery === 0) {
             broken = true;
             this.breaks++;
@@ -98,12 +123,17 @@ class FakeSession implements LinkedSession {
   readonly id = uuidv7();
   readonly chunks = new Map<number, OutputChunk>();
   durable = 0;
+  /** Drop chunks from memory once durable, as a session whose ring is full does. */
+  forgetDurable = false;
   unrecorded: string | undefined;
   private offset = 0;
   private waiters: Array<() => void> = [];
 
+  /** Bytes of padding after each chunk's text (large chunks fill the stream's flow-control window). */
+  padding = 0;
+
   add(seq: number): void {
-    const data = Buffer.from(`chunk ${seq};`);
+    const data = Buffer.concat([Buffer.from(`chunk ${seq};`), Buffer.alloc(this.padding, 0x2e)]);
     this.chunks.set(seq, { seq, offset: this.offset, ts: Date.now(), data });
     this.offset += data.length;
   }
@@ -113,6 +143,7 @@ class FakeSession implements LinkedSession {
   }
 
   onDurable(seq: number): void {
+    if (this.forgetDurable) for (let s = this.durable + 1; s <= seq; s++) this.chunks.delete(s);
     this.durable = seq;
     for (const w of this.waiters.splice(0)) w();
   }
@@ -184,6 +215,25 @@ describe("StoreLink", () => {
     // The stream did break, and chunks were sent again (and dropped by the store).
     expect(fake.breaks).toBeGreaterThan(3);
     expect(fake.duplicates).toBeGreaterThan(0);
+  }, 30_000);
+
+  it("after a break, does not ask its session again for chunks the store acknowledges from the broken stream", async () => {
+    // The store kept 1..200 from the first stream but its acks were lost; on the next stream the
+    // resent seq 1 is answered with durable_seq 200, and the session drops 1..200 from memory.
+    // The link must carry on at 201, not ask for chunks the session no longer holds.
+    const { fake, link } = await setup({ silentThenBreakAt: 200 });
+    const session = new FakeSession();
+    session.forgetDurable = true;
+    session.padding = 16 * 1024;
+    const channel = await link.open(session, registration(session.id), 1_000);
+    for (let seq = 1; seq <= 300; seq++) {
+      session.add(seq);
+      channel.pushChunk(seq);
+    }
+    await session.until(300);
+    expect(fake.breaks).toBe(1);
+    const expected = Array.from({ length: 300 }, (_, i) => `chunk ${i + 1};${".".repeat(session.padding)}`).join("");
+    expect(Buffer.concat(fake.stored.get(session.id)!).toString()).toBe(expected);
   }, 30_000);
 
   it("throws a definite refusal of the registration from open()", async () => {

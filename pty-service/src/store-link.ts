@@ -19,6 +19,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import * as grpc from "@grpc/grpc-js";
 import { call, ServiceError, toTimestamp, type Logger, type StoreApi, type StoreServiceClient } from "@ptykeep/proto";
 import { TUNING } from "./config.js";
+import { SendCursor } from "./send-cursor.js";
 
 export interface OutputChunk {
   seq: number;
@@ -66,12 +67,8 @@ interface LinkState {
   session: LinkedSession;
   registered: boolean;
   unrecorded: boolean;
-  /** Highest seq the store acknowledged. */
-  durableSeq: number;
-  /** Highest seq written on the current stream. */
-  sentSeq: number;
-  /** Highest seq the session has produced. */
-  lastSeq: number;
+  /** Produced, written on the current stream, acknowledged. */
+  cursor: SendCursor;
   ops: QueuedOp[];
   opsRunning: boolean;
   /** Wakes the lifecycle loop (an ack arrived, the link is stopping). */
@@ -133,7 +130,7 @@ export class StoreLink {
    */
   async open(session: LinkedSession, registration: StoreApi.RegisterSessionRequest, waitMs: number): Promise<SessionChannel> {
     if (this.stopped) throw new ServiceError(grpc.status.UNAVAILABLE, "the pty-service is shutting down");
-    const state: LinkState = { session, registered: false, unrecorded: false, durableSeq: 0, sentSeq: 0, lastSeq: 0, ops: [], opsRunning: false, wake: undefined, exitRecorded: false };
+    const state: LinkState = { session, registered: false, unrecorded: false, cursor: new SendCursor(), ops: [], opsRunning: false, wake: undefined, exitRecorded: false };
     this.states.set(session.id, state);
     this.ensureStream();
     const registered = this.enqueue(state, { kind: "register", request: registration });
@@ -169,9 +166,9 @@ export class StoreLink {
   // ── output ────────────────────────────────────────────────────────────────────────────────
 
   private pushChunk(state: LinkState, seq: number): void {
-    state.lastSeq = seq;
+    state.cursor.produce(seq);
     if (state.unrecorded) {
-      state.durableSeq = seq;
+      state.cursor.ack(seq);
       state.session.onDurable(seq);
       return;
     }
@@ -184,15 +181,15 @@ export class StoreLink {
       const id = this.sendQueue.values().next().value as string;
       this.sendQueue.delete(id);
       const state = this.states.get(id);
-      if (!state || state.unrecorded || !state.registered || state.sentSeq >= state.lastSeq) continue;
-      const chunk = state.session.chunkAt(state.sentSeq + 1);
+      if (!state || state.unrecorded || !state.registered || !state.cursor.hasUnsent) continue;
+      const chunk = state.session.chunkAt(state.cursor.nextSeq);
       if (!chunk) {
-        this.log.error({ sessionId: id, seq: state.sentSeq + 1 }, "a chunk to send is no longer held by its session");
+        this.log.error({ sessionId: id, seq: state.cursor.nextSeq }, "a chunk to send is no longer held by its session");
         continue;
       }
-      state.sentSeq = chunk.seq;
+      state.cursor.wrote(chunk.seq);
       // Back into the queue at the end: sessions take turns, one chunk each.
-      if (state.sentSeq < state.lastSeq) this.sendQueue.add(id);
+      if (state.cursor.hasUnsent) this.sendQueue.add(id);
       const ok = this.stream.write({ chunk: { sessionId: id, seq: chunk.seq, offset: chunk.offset, ts: toTimestamp(chunk.ts), data: chunk.data } });
       if (!ok) this.writable = false;
     }
@@ -215,8 +212,8 @@ export class StoreLink {
       this.log.warn({ err, why }, "output stream to the store ended; reconnecting");
       // Everything not acknowledged goes again on the next stream.
       for (const state of this.states.values()) {
-        state.sentSeq = state.durableSeq;
-        if (state.registered && !state.unrecorded && state.lastSeq > state.durableSeq) this.sendQueue.add(state.session.id);
+        state.cursor.rewind();
+        if (state.registered && !state.unrecorded && state.cursor.hasUnacked) this.sendQueue.add(state.session.id);
       }
       const delay = backoff(this.connectAttempt++);
       this.reconnectTimer = setTimeout(() => {
@@ -246,8 +243,7 @@ export class StoreLink {
       this.makeUnrecorded(state, `the store refused output seq ${res.rejection.seq} (code ${res.rejection.code}): ${res.rejection.message}`);
       return;
     }
-    if (res.durableSeq > state.durableSeq) {
-      state.durableSeq = res.durableSeq;
+    if (state.cursor.ack(res.durableSeq)) {
       state.session.onDurable(res.durableSeq);
       state.wake?.();
       this.forgetIfDone(state);
@@ -260,15 +256,16 @@ export class StoreLink {
     this.log.error({ sessionId: state.session.id, reason }, "session output can no longer be recorded");
     this.sendQueue.delete(state.session.id);
     state.session.onUnrecorded(reason);
-    if (state.lastSeq > state.durableSeq) {
-      state.durableSeq = state.lastSeq;
-      state.session.onDurable(state.lastSeq);
+    if (state.cursor.hasUnacked) {
+      const last = state.cursor.lastSeq;
+      state.cursor.ack(last);
+      state.session.onDurable(last);
     }
     state.wake?.();
   }
 
   private forgetIfDone(state: LinkState): void {
-    if (state.exitRecorded && state.ops.length === 0 && state.durableSeq >= state.lastSeq) this.states.delete(state.session.id);
+    if (state.exitRecorded && state.ops.length === 0 && !state.cursor.hasUnacked) this.states.delete(state.session.id);
     if (this.states.size === 0 && this.stream && this.sendQueue.size === 0) {
       // Nothing left to say: close the stream rather than keep an idle one open.
       const stream = this.stream;
@@ -304,7 +301,7 @@ export class StoreLink {
           queued.settle({ ok: true });
           continue;
         }
-        if (queued.op.kind === "exited" && state.durableSeq < queued.op.record.finalSeq) {
+        if (queued.op.kind === "exited" && state.cursor.durableSeq < queued.op.record.finalSeq) {
           await new Promise<void>((resolve) => (state.wake = resolve));
           state.wake = undefined;
           continue;
@@ -315,7 +312,7 @@ export class StoreLink {
           state.ops.shift();
           if (queued.op.kind === "register") {
             state.registered = true;
-            if (state.lastSeq > state.sentSeq) this.sendQueue.add(state.session.id);
+            if (state.cursor.hasUnsent) this.sendQueue.add(state.session.id);
             this.ensureStream();
             this.pump();
           }
@@ -371,7 +368,11 @@ export class StoreLink {
   }
 }
 
-/** Exponential backoff with full jitter, capped. */
+/**
+ * Exponential backoff with equal jitter, capped: half the ceiling fixed, half random. The fixed
+ * half keeps a retry from coming back at once (full jitter can draw 0); the random half spreads
+ * the retries of many sessions and nodes apart.
+ */
 function backoff(attempt: number): number {
   const ceiling = Math.min(TUNING.STORE_RETRY_MAX_MS, TUNING.STORE_RETRY_INITIAL_MS * 2 ** Math.min(attempt, 16));
   return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
