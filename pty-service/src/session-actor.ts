@@ -14,6 +14,7 @@
 import { MAX_CHUNK_BYTES, failedPrecondition, sessionEndReason, resourceExhausted, type Logger, type PtyApi, type StoreApi, toTimestamp } from "@ptykeep/proto";
 import { TUNING, type PtyConfig } from "./config.js";
 import type { FlowBudget, FlowParticipant } from "./flow-control.js";
+import type { PtyOutputCounters } from "./metrics.js";
 import { sendAtOnce } from "./coalesce.js";
 import { PtyProcess, type PtyExit } from "./pty-process.js";
 import { signalName, terminateSession } from "./signals.js";
@@ -88,6 +89,8 @@ export interface SessionActorOptions {
   /** Called once when the session has ended (exit handled, viewers told). */
   onEnded?: (actor: SessionActor) => void;
   clock?: () => number;
+  /** Counts output bytes as they are produced and made durable (the service's metrics). */
+  counters?: PtyOutputCounters;
 }
 
 type Message =
@@ -109,6 +112,7 @@ export class SessionActor implements LinkedSession, FlowParticipant {
   private readonly log: Logger;
   private readonly clock: () => number;
   private readonly onEndedCallback: ((actor: SessionActor) => void) | undefined;
+  private readonly counters: PtyOutputCounters | undefined;
 
   private state: SessionState = "starting";
   private pty: PtyProcess | undefined;
@@ -161,6 +165,7 @@ export class SessionActor implements LinkedSession, FlowParticipant {
     this.log = opts.log.child({ sessionId: opts.spec.id });
     this.clock = opts.clock ?? Date.now;
     this.onEndedCallback = opts.onEnded;
+    this.counters = opts.counters;
     this.createdAt = this.clock();
     this.rows = opts.spec.rows;
     this.cols = opts.spec.cols;
@@ -207,11 +212,6 @@ export class SessionActor implements LinkedSession, FlowParticipant {
     const first = this.chunks[this.head];
     if (!first) return undefined;
     return this.chunks[this.head + (seq - first.seq)];
-  }
-
-  /** Output bytes produced so far, and how many of them the store has made durable (metrics). */
-  get outputBytes(): { produced: number; durable: number } {
-    return { produced: this.offset, durable: this.offset - this.unackedData };
   }
 
   info(): PtyApi.PtySession {
@@ -473,6 +473,7 @@ export class SessionActor implements LinkedSession, FlowParticipant {
     const accounted = chunk.data.length + CHUNK_OVERHEAD_BYTES;
     this.unackedData += chunk.data.length;
     this.unackedAccounted += accounted;
+    this.counters?.produced(chunk.data.length);
     this.flow.add(accounted);
     this.broadcast({ kind: "output", chunk });
     this.channel?.pushChunk(chunk.seq);
@@ -487,12 +488,14 @@ export class SessionActor implements LinkedSession, FlowParticipant {
     if (seq <= this.durableSeq) return;
     // Release credit for the newly durable chunks.
     let released = 0;
+    const unackedBefore = this.unackedData;
     for (let s = this.durableSeq + 1; s <= seq; s++) {
       const chunk = this.chunkAt(s);
       if (!chunk) continue;
       released += chunk.data.length + CHUNK_OVERHEAD_BYTES;
       this.unackedData -= chunk.data.length;
     }
+    this.counters?.durable(unackedBefore - this.unackedData);
     this.durableSeq = seq;
     this.unackedAccounted -= released;
     this.flow.release(released);

@@ -11,7 +11,8 @@
  * those streams, let other calls finish until the grace period ends, then cancel what is left
  * and close the pool.
  */
-import { STORE_SERVICE_NAME, StoreMetrics, createLogger, logListenSecurity, startMetricsServer, startServer, storeV1, type Logger, type MetricsServer } from "@ptykeep/proto";
+import { STORE_SERVICE_NAME, createLogger, logListenSecurity, startMetricsServer, startServer, storeV1, type Logger, type MetricsServer } from "@ptykeep/proto";
+import { StoreMetrics } from "./metrics.js";
 import { BatchWriter } from "./batch-writer.js";
 import { createPool } from "./db/pool.js";
 import { migrate } from "./db/migrate.js";
@@ -26,6 +27,7 @@ import type { StoreConfig } from "./config.js";
 import { countSessionsByState } from "./sql/session-counts.js";
 
 export { loadStoreConfig, STORE_DEFAULTS, type StoreConfig } from "./config.js";
+export { StoreMetrics } from "./metrics.js";
 
 export interface RunningStore {
   port: number;

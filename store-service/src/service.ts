@@ -4,7 +4,8 @@
  * ServiceErrors, mapped to gRPC status in one place (@ptykeep/proto errors.ts).
  */
 import type pg from "pg";
-import { bidiStream, invalidArgument, serverStream, unary, validate, writeMessage, type Logger, type StoreApi, type StoreMetrics } from "@ptykeep/proto";
+import { bidiStream, invalidArgument, serverStream, unary, validate, writeMessage, type Logger, type StoreApi } from "@ptykeep/proto";
+import type { StoreMetrics } from "./metrics.js";
 import { appendOutput, type AppendStream } from "./append-output.js";
 import type { BatchWriter } from "./batch-writer.js";
 import { replayHistory } from "./history.js";
