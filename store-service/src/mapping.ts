@@ -75,12 +75,3 @@ export function sessionToProto(row: SessionRow, unreachable?: UnreachableRow): S
   };
 }
 
-/** google.protobuf.Timestamp as integer microseconds since the epoch (PostgreSQL's precision). */
-export function timestampToMicros(ts: { seconds: number | string; nanos: number }): number {
-  return Number(ts.seconds) * 1_000_000 + Math.floor(ts.nanos / 1000);
-}
-
-export function microsToTimestamp(us: number): { seconds: number; nanos: number } {
-  const seconds = Math.floor(us / 1_000_000);
-  return { seconds, nanos: (us - seconds * 1_000_000) * 1000 };
-}

@@ -20,6 +20,7 @@ import {
   isUuid,
   logListenSecurity,
   startMetricsServer,
+  timestampToMs,
   type Logger,
   type MetricsServer,
   type PtyApi,
@@ -85,18 +86,14 @@ class HttpError extends Error {
 
 export type { SessionSummary } from "./protocol.js";
 
-function tsMs(ts: { seconds: number | string; nanos: number } | null | undefined): number | null {
-  return ts ? Number(ts.seconds) * 1000 + Math.floor(ts.nanos / 1e6) : null;
-}
-
 function summarize(s: StoreApi.Session__Output): SessionSummary {
   return {
     id: s.sessionId,
     command: s.command,
     args: s.args,
     state: String(s.state).replace(/^SESSION_STATE_/, "").toLowerCase(),
-    createdAtMs: tsMs(s.createdAt),
-    endedAtMs: tsMs(s.endedAt),
+    createdAtMs: timestampToMs(s.createdAt) ?? null,
+    endedAtMs: timestampToMs(s.endedAt) ?? null,
     rows: s.rows,
     cols: s.cols,
     exitCode: s.exitCode ?? null,
