@@ -6,7 +6,7 @@
  * ServiceMetrics.
  */
 import { Counter } from "prom-client";
-import { ServiceMetrics } from "@ptykeep/proto";
+import { SESSION_STATES, ServiceMetrics } from "@ptykeep/proto";
 
 export interface PtySessionSample {
   /** Lower-case state: starting, running, exited, killed. */
@@ -65,7 +65,7 @@ export class PtyMetrics extends ServiceMetrics implements PtyOutputCounters {
       }
       return snapshot;
     };
-    const STATES = ["starting", "running", "exited", "killed"];
+    const STATES: string[] = SESSION_STATES.filter((s) => s !== "lost");
     this.sourcedGauge<"state">({
       name: "ptykeep_pty_sessions",
       help: "Sessions this pty-service hosts, by state (ended ones are kept for PTY_ENDED_RETENTION_MS).",

@@ -11,7 +11,7 @@
  * drained (PtyProcess guarantees it), the last output is then cut into a chunk and the store is
  * told MarkExited with that final seq.
  */
-import { MAX_CHUNK_BYTES, failedPrecondition, sessionEndReason, resourceExhausted, type Logger, type PtyApi, type StoreApi, toTimestamp } from "@ptykeep/proto";
+import { MAX_CHUNK_BYTES, SESSION_STATE_ENUM, failedPrecondition, sessionEndReason, resourceExhausted, type Logger, type PtyApi, type StoreApi, toTimestamp } from "@ptykeep/proto";
 import { TUNING, type PtyConfig } from "./config.js";
 import type { FlowBudget, FlowParticipant } from "./flow-control.js";
 import type { PtyOutputCounters } from "./metrics.js";
@@ -221,7 +221,7 @@ export class SessionActor implements LinkedSession, FlowParticipant {
       args: this.spec.args,
       cwd: this.spec.cwd,
       pid: this.pidValue,
-      state: STATE_ENUM[this.state],
+      state: SESSION_STATE_ENUM[this.state],
       rows: this.rows,
       cols: this.cols,
       labels: this.spec.labels,
@@ -235,7 +235,7 @@ export class SessionActor implements LinkedSession, FlowParticipant {
 
   /** Store-facing SessionExit for the recorded end. */
   static exitMessage(end: SessionEnd): StoreApi.SessionExit {
-    const msg: StoreApi.SessionExit = { state: STATE_ENUM[end.state], signal: end.signal, finalSeq: end.finalSeq, ts: toTimestamp(end.ts), reason: end.reason };
+    const msg: StoreApi.SessionExit = { state: SESSION_STATE_ENUM[end.state], signal: end.signal, finalSeq: end.finalSeq, ts: toTimestamp(end.ts), reason: end.reason };
     if (end.exitCode !== undefined) msg.exitCode = end.exitCode;
     return msg;
   }
@@ -572,10 +572,3 @@ export class SessionActor implements LinkedSession, FlowParticipant {
     this.onEndedCallback?.(this);
   }
 }
-
-const STATE_ENUM = {
-  starting: "SESSION_STATE_STARTING",
-  running: "SESSION_STATE_RUNNING",
-  exited: "SESSION_STATE_EXITED",
-  killed: "SESSION_STATE_KILLED",
-} as const;
