@@ -6,6 +6,7 @@ export * from "./client.js";
 export * from "./config.js";
 export * from "./log.js";
 export * from "./time.js";
+export * from "./delay.js";
 export * from "./session-state.js";
 export * from "./ids.js";
 export * from "./process-main.js";

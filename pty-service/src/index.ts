@@ -9,7 +9,7 @@
  * cannot outlive this process anyway), waits for their last output and exit records to reach the
  * store within the grace period, then closes the store link and the gRPC server.
  */
-import { PTY_SERVICE_NAME, createLogger, createStoreClient, logListenSecurity, ptyV1, startMetricsServer, startServer, type Logger, type MetricsServer } from "@ptykeep/proto";
+import { PTY_SERVICE_NAME, createLogger, createStoreClient, delay, logListenSecurity, ptyV1, startMetricsServer, startServer, type Logger, type MetricsServer } from "@ptykeep/proto";
 import type { PtyConfig } from "./config.js";
 import { FlowBudget } from "./flow-control.js";
 import { PtyMetrics } from "./metrics.js";
@@ -123,8 +123,4 @@ export async function startPtyService(opts: { config: Readonly<PtyConfig>; log?:
     return stopping;
   };
   return { port: server.port, address, stop, unackedBytes: () => flow.unackedBytes, metrics, metricsAddress: metricsServer?.address };
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

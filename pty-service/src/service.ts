@@ -3,7 +3,7 @@
  * spawn/attach). No session logic lives here.
  */
 import * as grpc from "@grpc/grpc-js";
-import { Code, ServiceError, bidiStream, invalidArgument, serverStream, unary, validate, type Logger, type PtyApi } from "@ptykeep/proto";
+import { Code, ServiceError, bidiStream, delay, invalidArgument, serverStream, unary, validate, type Logger, type PtyApi } from "@ptykeep/proto";
 import { TUNING, type PtyConfig } from "./config.js";
 import { attach, type AttachDeps } from "./attach.js";
 import { interact } from "./interact.js";
@@ -60,7 +60,7 @@ export function ptyHandlers(deps: ServiceDeps): grpc.UntypedServiceImplementatio
             throw new ServiceError(Code.DATA_LOSS, `session ${actor.id} was ended (${end.reason}), but the store refused to record it: ${(err as Error).message}`);
           },
         ),
-        delay(TUNING.KILL_STORE_WAIT_MS),
+        delay(TUNING.KILL_STORE_WAIT_MS).then(() => false),
       ]);
       if (!recorded) {
         throw new ServiceError(Code.UNAVAILABLE, `session ${actor.id} has ended, but the store has not confirmed its last output yet; it is kept in memory and will be recorded when the store is reachable`);
@@ -89,10 +89,6 @@ export function ptyHandlers(deps: ServiceDeps): grpc.UntypedServiceImplementatio
     }),
   };
   return handlers as unknown as grpc.UntypedServiceImplementation;
-}
-
-function delay(ms: number): Promise<false> {
-  return new Promise((resolve) => setTimeout(() => resolve(false), ms).unref());
 }
 
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {

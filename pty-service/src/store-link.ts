@@ -17,7 +17,7 @@
 import { setMaxListeners } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import * as grpc from "@grpc/grpc-js";
-import { call, ServiceError, toTimestamp, type Logger, type StoreApi, type StoreServiceClient } from "@ptykeep/proto";
+import { backoffMs, call, ServiceError, toTimestamp, type Logger, type StoreApi, type StoreServiceClient } from "@ptykeep/proto";
 import { TUNING } from "./config.js";
 
 export interface OutputChunk {
@@ -371,8 +371,7 @@ export class StoreLink {
   }
 }
 
-/** Exponential backoff with full jitter, capped. */
+/** The wait before reconnect or retry number `attempt` (TUNING.STORE_RETRY_*). */
 function backoff(attempt: number): number {
-  const ceiling = Math.min(TUNING.STORE_RETRY_MAX_MS, TUNING.STORE_RETRY_INITIAL_MS * 2 ** Math.min(attempt, 16));
-  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+  return backoffMs(attempt, { initialMs: TUNING.STORE_RETRY_INITIAL_MS, maxMs: TUNING.STORE_RETRY_MAX_MS });
 }

@@ -11,7 +11,7 @@
  * those streams, let other calls finish until the grace period ends, then cancel what is left
  * and close the pool.
  */
-import { STORE_SERVICE_NAME, createLogger, logListenSecurity, startMetricsServer, startServer, storeV1, type Logger, type MetricsServer } from "@ptykeep/proto";
+import { STORE_SERVICE_NAME, createLogger, delay, logListenSecurity, startMetricsServer, startServer, storeV1, type Logger, type MetricsServer } from "@ptykeep/proto";
 import { StoreMetrics } from "./metrics.js";
 import { BatchWriter } from "./batch-writer.js";
 import { createPool } from "./db/pool.js";
@@ -186,8 +186,4 @@ export async function startStoreService(opts: { config: StoreConfig; log?: Logge
     return stopping;
   };
   return { port: server.port, address, stop, compactor, snapshotter, reaper, metrics, metricsAddress: metricsServer?.address };
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
