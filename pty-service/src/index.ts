@@ -9,7 +9,7 @@
  * cannot outlive this process anyway), waits for their last output and exit records to reach the
  * store within the grace period, then closes the store link and the gRPC server.
  */
-import { PTY_SERVICE_NAME, createLogger, createStoreClient, delay, logListenSecurity, ptyV1, startMetricsServer, startServer, type Logger, type MetricsServer } from "@ptykeep/proto";
+import { PTY_SERVICE_NAME, createLogger, createStoreClient, delay, dialAddress, logListenSecurity, ptyV1, startMetricsServer, startServer, type Logger, type MetricsServer } from "@ptykeep/proto";
 import type { PtyConfig } from "./config.js";
 import { FlowBudget } from "./flow-control.js";
 import { PtyMetrics } from "./metrics.js";
@@ -72,8 +72,7 @@ export async function startPtyService(opts: { config: Readonly<PtyConfig>; log?:
     store.close();
     throw err;
   }
-  const host = config.listen.startsWith("unix:") ? config.listen : config.listen.slice(0, config.listen.lastIndexOf(":"));
-  const address = host.startsWith("unix:") ? host : `${host === "0.0.0.0" ? "127.0.0.1" : host === "[::]" ? "[::1]" : host}:${server.port}`;
+  const address = dialAddress(config.listen, server.port);
   deps.node = config.advertise ?? address;
   log.info({ address, store: config.storeAddr }, "pty-service listening");
   logListenSecurity(log, { listen: config.listen, security: config.security });

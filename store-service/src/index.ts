@@ -11,7 +11,7 @@
  * those streams, let other calls finish until the grace period ends, then cancel what is left
  * and close the pool.
  */
-import { STORE_SERVICE_NAME, createLogger, delay, logListenSecurity, startMetricsServer, startServer, storeV1, type Logger, type MetricsServer } from "@ptykeep/proto";
+import { STORE_SERVICE_NAME, createLogger, delay, dialAddress, logListenSecurity, startMetricsServer, startServer, storeV1, type Logger, type MetricsServer } from "@ptykeep/proto";
 import { StoreMetrics } from "./metrics.js";
 import { BatchWriter } from "./batch-writer.js";
 import { createPool } from "./db/pool.js";
@@ -143,8 +143,7 @@ export async function startStoreService(opts: { config: StoreConfig; log?: Logge
     await pool.end().catch(() => {});
     throw err;
   }
-  const host = config.listen.startsWith("unix:") ? config.listen : config.listen.slice(0, config.listen.lastIndexOf(":"));
-  const address = host.startsWith("unix:") ? host : `${host === "0.0.0.0" ? "127.0.0.1" : host === "[::]" ? "[::1]" : host}:${server.port}`;
+  const address = dialAddress(config.listen, server.port);
   jobs.push(watchDatabaseHealth({ pool, health: server.health, serviceNames: ["", STORE_SERVICE_NAME], intervalMs: config.healthProbeMs, log }));
   log.info({ address }, "store-service listening");
   logListenSecurity(log, { listen: config.listen, security: config.security });
