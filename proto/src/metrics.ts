@@ -16,7 +16,7 @@
 import http from "node:http";
 import * as grpc from "@grpc/grpc-js";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import { envListenAddress } from "./config.js";
+import { envListenAddress, joinHostPort, splitHostPort } from "./config.js";
 import type { Logger } from "./log.js";
 
 /** Bucket layouts, each with its reason. */
@@ -115,8 +115,7 @@ export interface MetricsServer {
 
 /** Serves `GET /metrics` (text exposition format) on `listen` (host:port; port 0 picks one). */
 export async function startMetricsServer(opts: { listen: string; registry: Registry; log: Logger }): Promise<MetricsServer> {
-  const host = opts.listen.slice(0, opts.listen.lastIndexOf(":")).replace(/^\[|\]$/g, "");
-  const port = Number(opts.listen.slice(opts.listen.lastIndexOf(":") + 1));
+  const { host, port } = splitHostPort(opts.listen);
   const server = http.createServer((req, res) => {
     if (req.method !== "GET" || (req.url ?? "").split("?")[0] !== "/metrics") {
       res.writeHead(404, { "content-type": "text/plain" }).end("not found; metrics are at /metrics\n");
@@ -140,7 +139,7 @@ export async function startMetricsServer(opts: { listen: string; registry: Regis
   server.on("error", (err) => opts.log.error({ err }, "metrics endpoint error"));
   const bound = server.address();
   const boundPort = typeof bound === "object" && bound ? bound.port : port;
-  const address = `${host.includes(":") ? `[${host}]` : host}:${boundPort}`;
+  const address = joinHostPort(host, boundPort);
   opts.log.info({ address }, "metrics at http://" + address + "/metrics");
   return {
     address,

@@ -18,7 +18,9 @@ import {
   createPtyClient,
   createStoreClient,
   isUuid,
+  joinHostPort,
   logListenSecurity,
+  splitHostPort,
   startMetricsServer,
   timestampToMs,
   type Logger,
@@ -356,14 +358,14 @@ export async function startGateway(opts: { config: Readonly<WebConfig>; log?: Lo
     });
   });
 
-  const [host, portText] = [config.listen.slice(0, config.listen.lastIndexOf(":")).replace(/^\[|\]$/g, ""), config.listen.slice(config.listen.lastIndexOf(":") + 1)];
+  const { host, port: listenPort } = splitHostPort(config.listen);
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err) => reject(new Error(`cannot listen on WEB_LISTEN=${config.listen}: ${err.message}`)));
-    server.listen(Number(portText), host, () => resolve());
+    server.listen(listenPort, host, () => resolve());
   });
   server.on("error", (err) => log.error({ err }, "HTTP server error"));
   const port = (server.address() as AddressInfo).port;
-  const address = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const address = joinHostPort(host, port);
   const url = `${tls ? "https" : "http"}://${address}/`;
   let metricsServer: MetricsServer | undefined;
   if (config.metricsListen) metricsServer = await startMetricsServer({ listen: config.metricsListen, registry: metrics.registry, log });
