@@ -4,7 +4,7 @@
  */
 import { readFileSync, readdirSync } from "node:fs";
 import type * as grpc from "@grpc/grpc-js";
-import { call } from "@ptykeep/proto";
+import { call, delay as wait } from "@ptykeep/proto";
 
 export const MiB = 1024 * 1024;
 /** Deadline for one control call (Spawn, GetSession...) made by the suite. */
@@ -12,8 +12,9 @@ export const CALL_DEADLINE_MS = 15_000;
 /** Linux reports process CPU time in clock ticks of 1/100 s (CLK_TCK). */
 const CLOCK_TICKS_PER_S = 100;
 
+/** A wait that holds the process open: the suite's own pacing is often all there is to wait for. */
 export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return wait(ms, { ref: true });
 }
 
 /** The q-quantile (0..1) of the values, nearest rank; NaN when there are none. */

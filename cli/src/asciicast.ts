@@ -10,7 +10,7 @@
  * Times never go backwards: an event stamped earlier than the one before it (clocks of two
  * machines) is given the previous time.
  */
-import type { StoreApi } from "@ptykeep/proto/client";
+import { timestampToMicros, type StoreApi } from "@ptykeep/proto/client";
 
 type Timestamp = StoreApi.OutputChunk__Output["ts"];
 
@@ -22,12 +22,6 @@ export interface CastHeader {
   command?: string;
   title?: string;
   env?: Record<string, string>;
-}
-
-/** Microseconds since the epoch: chunk timestamps have nanosecond fields, keep better than ms. */
-export function timestampToMicros(ts: Timestamp | null | undefined): number | undefined {
-  if (!ts) return undefined;
-  return Number(ts.seconds) * 1_000_000 + Math.floor(ts.nanos / 1_000);
 }
 
 export class AsciicastEncoder {

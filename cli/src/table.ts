@@ -2,7 +2,7 @@
  * The human-readable session list of `ptykeep ls`: one row per session, columns padded to fit,
  * the command cut with "…" so a row stays on one line; and the JSON form for scripts.
  */
-import { timestampToMs, type StoreApi } from "@ptykeep/proto/client";
+import { sessionStateName, timestampToMs, type StoreApi } from "@ptykeep/proto/client";
 import { shellJoin } from "./asciicast.js";
 
 type Session = StoreApi.Session__Output;
@@ -14,16 +14,8 @@ export const TABLE_LIMITS = Object.freeze({
   COLUMN_GAP: 2,
 });
 
-const STATE_NAMES: Record<string, string> = {
-  SESSION_STATE_STARTING: "starting",
-  SESSION_STATE_RUNNING: "running",
-  SESSION_STATE_EXITED: "exited",
-  SESSION_STATE_LOST: "lost",
-  SESSION_STATE_KILLED: "killed",
-};
-
 export function stateName(state: string): string {
-  return STATE_NAMES[state] ?? state.replace(/^SESSION_STATE_/, "").toLowerCase();
+  return sessionStateName(state) ?? state.replace(/^SESSION_STATE_/, "").toLowerCase();
 }
 
 /** "exited (0)", "killed (SIGTERM)", "running". */

@@ -16,7 +16,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
-import { ConfigError, envBool } from "./config.js";
+import { ConfigError, envBool, splitHostPort } from "./config.js";
 import { PTY_SERVICE_NAME, STORE_SERVICE_NAME } from "./load.js";
 import type { Logger } from "./log.js";
 import { loadClientTls, loadServerTls, type ClientTls, type ServerTls } from "./tls.js";
@@ -205,7 +205,7 @@ export function bearerInterceptor(token: string): grpc.Interceptor {
 /** True for addresses only this machine can reach. */
 export function isLoopbackListen(address: string): boolean {
   if (address.startsWith("unix:")) return true;
-  const host = address.slice(0, address.lastIndexOf(":")).replace(/^\[|\]$/g, "");
+  const { host } = splitHostPort(address);
   return /^127\.\d+\.\d+\.\d+$/.test(host) || host === "::1" || host === "localhost";
 }
 

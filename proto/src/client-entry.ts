@@ -8,6 +8,8 @@ export * from "./errors.js";
 export * from "./client.js";
 export * from "./config.js";
 export * from "./time.js";
+export * from "./delay.js";
+export * from "./session-state.js";
 export * from "./ids.js";
 export { loadClientSecurity, type ClientSecurity } from "./auth.js";
 export { TRANSPORT } from "./transport.js";

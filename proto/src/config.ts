@@ -34,6 +34,17 @@ export function envBool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a boolean (use true or false)`);
 }
 
+/** The host (IPv6 without its brackets) and the port of a host:port address. */
+export function splitHostPort(address: string): { host: string; port: number } {
+  const at = address.lastIndexOf(":");
+  return { host: address.slice(0, at).replace(/^\[|\]$/g, ""), port: Number(address.slice(at + 1)) };
+}
+
+/** host:port, with an IPv6 host in brackets. */
+export function joinHostPort(host: string, port: number): string {
+  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
 /** host:port, [v6]:port, or unix:path; the address a gRPC server binds. */
 export function envListenAddress(env: Env, name: string, fallback: string): string {
   const value = envString(env, name, fallback);

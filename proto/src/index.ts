@@ -6,6 +6,8 @@ export * from "./client.js";
 export * from "./config.js";
 export * from "./log.js";
 export * from "./time.js";
+export * from "./delay.js";
+export * from "./session-state.js";
 export * from "./ids.js";
 export * from "./process-main.js";
 export * from "./tls.js";

@@ -207,3 +207,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   };
   return { server, port, health, stop };
 }
+
+/**
+ * The address clients dial for a server started on `listen`, now bound to `port`: a wildcard host
+ * (0.0.0.0, [::]) becomes loopback of the same family; a unix: address stays as it is.
+ */
+export function dialAddress(listen: string, port: number): string {
+  const host = listen.startsWith("unix:") ? listen : listen.slice(0, listen.lastIndexOf(":"));
+  return host.startsWith("unix:") ? host : `${host === "0.0.0.0" ? "127.0.0.1" : host === "[::]" ? "[::1]" : host}:${port}`;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Code, ConfigError, envBool, envInt, envListenAddress, isUuid, toGrpcTarget, toStatus, unavailable, uuidv7, validate } from "./index.js";
+import { Code, ConfigError, SESSION_STATES, SESSION_STATE_ENUM, backoffMs, delay, dialAddress, envBool, envInt, envListenAddress, isUuid, joinHostPort, microsToTimestamp, sessionStateName, splitHostPort, timestampToMicros, timestampToMs, toGrpcTarget, toStatus, toTimestamp, unavailable, uuidv7, validate } from "./index.js";
 
 const silent = { error: () => {} };
 
@@ -86,5 +86,51 @@ describe("client targets", () => {
     expect(toGrpcTarget("dns:///store-service:50052")).toBe("dns:///store-service:50052");
     expect(toGrpcTarget("localhost:50052")).toBe("localhost:50052");
     expect(() => toGrpcTarget("a:1,b:2")).toThrow(/dns:/);
+  });
+});
+
+describe("small shared pieces", () => {
+  it("converts timestamps without losing precision the other side keeps", () => {
+    expect(toTimestamp(1_700_000_000_123)).toEqual({ seconds: 1_700_000_000, nanos: 123_000_000 });
+    expect(timestampToMs({ seconds: "1700000000", nanos: 123_999_999 })).toBe(1_700_000_000_123);
+    expect(timestampToMs(null)).toBeUndefined();
+    expect(timestampToMicros({ seconds: 1_700_000_000, nanos: 123_456_789 })).toBe(1_700_000_000_123_456);
+    expect(timestampToMicros(undefined)).toBeUndefined();
+    expect(microsToTimestamp(1_700_000_000_123_456)).toEqual({ seconds: 1_700_000_000, nanos: 123_456_000 });
+    expect(timestampToMicros(microsToTimestamp(42))).toBe(42);
+  });
+
+  it("names every session state both ways, and nothing else", () => {
+    for (const s of SESSION_STATES) expect(sessionStateName(SESSION_STATE_ENUM[s])).toBe(s);
+    expect(sessionStateName("SESSION_STATE_UNSPECIFIED")).toBeUndefined();
+    expect(sessionStateName("running")).toBeUndefined();
+  });
+
+  it("splits, joins and dials listen addresses", () => {
+    expect(splitHostPort("127.0.0.1:50052")).toEqual({ host: "127.0.0.1", port: 50052 });
+    expect(splitHostPort("[::1]:0")).toEqual({ host: "::1", port: 0 });
+    expect(joinHostPort("::1", 9)).toBe("[::1]:9");
+    expect(joinHostPort("127.0.0.1", 9)).toBe("127.0.0.1:9");
+    expect(dialAddress("0.0.0.0:0", 4242)).toBe("127.0.0.1:4242");
+    expect(dialAddress("[::]:0", 4242)).toBe("[::1]:4242");
+    expect(dialAddress("127.0.0.2:0", 4242)).toBe("127.0.0.2:4242");
+    expect(dialAddress("unix:/tmp/x.sock", 0)).toBe("unix:/tmp/x.sock");
+  });
+
+  it("backs off between half the ceiling and the ceiling, doubling up to the cap", () => {
+    for (let attempt = 0; attempt < 40; attempt++) {
+      const ceiling = Math.min(2_000, 100 * 2 ** attempt);
+      const wait = backoffMs(attempt, { initialMs: 100, maxMs: 2_000 });
+      expect(wait).toBeGreaterThanOrEqual(ceiling / 2);
+      expect(wait).toBeLessThanOrEqual(ceiling);
+    }
+  });
+
+  it("ends a delay when its signal aborts", async () => {
+    const ac = new AbortController();
+    const waiting = delay(60_000, { signal: ac.signal });
+    ac.abort();
+    await waiting;
+    await delay(1, { signal: ac.signal });
   });
 });

@@ -29,7 +29,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import * as grpc from "@grpc/grpc-js";
-import { call as unaryCall, Code, invalidArgument, notFound, resourceExhausted, ServiceError, toTimestamp, writeMessage, type CallContext, type Logger, type PtyApi, type StoreApi, type StoreServiceClient } from "@ptykeep/proto";
+import { call as unaryCall, Code, invalidArgument, notFound, resourceExhausted, ServiceError, timestampToMs, toTimestamp, writeMessage, type CallContext, type Logger, type PtyApi, type StoreApi, type StoreServiceClient } from "@ptykeep/proto";
 import type { LiveEvent, MemorySnapshot, SessionActor, SessionEnd, SizeChange, Subscriber } from "./session-actor.js";
 import { SessionActor as Actor } from "./session-actor.js";
 import type { SessionRegistry } from "./session-registry.js";
@@ -331,7 +331,7 @@ async function replayStoreRange(
         await emit.send({ screen: msg.screen });
       } else if (msg.output) {
         const c = msg.output;
-        await emit.output({ seq: c.seq, offset: c.offset, ts: tsMs(c.ts), data: c.data });
+        await emit.output({ seq: c.seq, offset: c.offset, ts: timestampToMs(c.ts) ?? 0, data: c.data });
         reached = c.seq;
         for (const r of resizesAfter(c.seq)) await emit.resize(r);
       } else if (msg.resize) {
@@ -508,8 +508,4 @@ export async function* storeHistory(
       history.cancel();
     }
   }
-}
-
-function tsMs(ts: { seconds: number | string; nanos: number } | null): number {
-  return ts ? Number(ts.seconds) * 1000 + Math.floor(ts.nanos / 1e6) : 0;
 }

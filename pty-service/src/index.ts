@@ -9,14 +9,16 @@
  * cannot outlive this process anyway), waits for their last output and exit records to reach the
  * store within the grace period, then closes the store link and the gRPC server.
  */
-import { PTY_SERVICE_NAME, PtyMetrics, createLogger, createStoreClient, logListenSecurity, ptyV1, startMetricsServer, startServer, type Logger, type MetricsServer } from "@ptykeep/proto";
+import { PTY_SERVICE_NAME, createLogger, createStoreClient, delay, dialAddress, logListenSecurity, ptyV1, startMetricsServer, startServer, type Logger, type MetricsServer } from "@ptykeep/proto";
 import type { PtyConfig } from "./config.js";
 import { FlowBudget } from "./flow-control.js";
+import { PtyMetrics } from "./metrics.js";
 import { SessionRegistry } from "./session-registry.js";
 import { ptyHandlers } from "./service.js";
 import { StoreLink } from "./store-link.js";
 
 export { loadPtyConfig, TUNING, type PtyConfig } from "./config.js";
+export { PtyMetrics } from "./metrics.js";
 
 export interface RunningPty {
   port: number;
@@ -53,6 +55,7 @@ export async function startPtyService(opts: { config: Readonly<PtyConfig>; log?:
     maxViewers: config.maxViewers,
     viewerBufferBytes: config.viewerBufferBytes,
     accepting: () => accepting,
+    counters: metrics,
   };
   let server;
   try {
@@ -69,8 +72,7 @@ export async function startPtyService(opts: { config: Readonly<PtyConfig>; log?:
     store.close();
     throw err;
   }
-  const host = config.listen.startsWith("unix:") ? config.listen : config.listen.slice(0, config.listen.lastIndexOf(":"));
-  const address = host.startsWith("unix:") ? host : `${host === "0.0.0.0" ? "127.0.0.1" : host === "[::]" ? "[::1]" : host}:${server.port}`;
+  const address = dialAddress(config.listen, server.port);
   deps.node = config.advertise ?? address;
   log.info({ address, store: config.storeAddr }, "pty-service listening");
   logListenSecurity(log, { listen: config.listen, security: config.security });
@@ -78,8 +80,7 @@ export async function startPtyService(opts: { config: Readonly<PtyConfig>; log?:
     sessions: () =>
       registry.all().map((a) => {
         const info = a.info();
-        const bytes = a.outputBytes;
-        return { id: a.id, state: a.status, paused: info.paused ?? false, producedBytes: bytes.produced, durableBytes: bytes.durable, unackedChunks: Math.max(0, Number(info.lastSeq ?? 0) - Number(info.durableSeq ?? 0)), viewers: a.viewerCount };
+        return { state: a.status, paused: info.paused ?? false, unackedChunks: Math.max(0, Number(info.lastSeq ?? 0) - Number(info.durableSeq ?? 0)), viewers: a.viewerCount };
       }),
     unackedBytes: () => flow.unackedBytes,
     storeConnected: () => link.connected,
@@ -121,8 +122,4 @@ export async function startPtyService(opts: { config: Readonly<PtyConfig>; log?:
     return stopping;
   };
   return { port: server.port, address, stop, unackedBytes: () => flow.unackedBytes, metrics, metricsAddress: metricsServer?.address };
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -3,7 +3,7 @@
  * so that a caller told "killed" finds it in GetSession and replay. The program is gone either
  * way; the answer says whether its ending is on record.
  */
-import { Code, ServiceError, type PtyApi } from "@ptykeep/proto";
+import { Code, ServiceError, delay, type PtyApi } from "@ptykeep/proto";
 import { TUNING } from "./config.js";
 import { SessionActor } from "./session-actor.js";
 
@@ -19,16 +19,12 @@ export async function killSession(actor: SessionActor, signal: AbortSignal): Pro
         throw new ServiceError(Code.DATA_LOSS, `session ${actor.id} was ended (${end.reason}), but the store refused to record it: ${(err as Error).message}`);
       },
     ),
-    delay(TUNING.KILL_STORE_WAIT_MS),
+    delay(TUNING.KILL_STORE_WAIT_MS).then(() => false),
   ]);
   if (!recorded) {
     throw new ServiceError(Code.UNAVAILABLE, `session ${actor.id} has ended, but the store has not confirmed its last output yet; it is kept in memory and will be recorded when the store is reachable`);
   }
   return { exit: SessionActor.exitMessage(end) };
-}
-
-function delay(ms: number): Promise<false> {
-  return new Promise((resolve) => setTimeout(() => resolve(false), ms).unref());
 }
 
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {

@@ -17,11 +17,12 @@
  * drained (PtyProcess guarantees it), the last output is then cut into a chunk and the store is
  * told MarkExited with that final seq.
  */
-import { MAX_CHUNK_BYTES, failedPrecondition, sessionEndReason, resourceExhausted, type Logger, type PtyApi, type StoreApi, toTimestamp } from "@ptykeep/proto";
+import { MAX_CHUNK_BYTES, SESSION_STATE_ENUM, failedPrecondition, sessionEndReason, resourceExhausted, type Logger, type PtyApi, type StoreApi, toTimestamp } from "@ptykeep/proto";
 import { TUNING, type PtyConfig } from "./config.js";
 import { SessionFlow, type FlowBudget, type FlowParticipant } from "./flow-control.js";
 import { Gatherer } from "./coalesce.js";
 import { OutputLog, chunkCredit } from "./output-log.js";
+import type { PtyOutputCounters } from "./metrics.js";
 import { PtyProcess, type PtyExit } from "./pty-process.js";
 import { signalName, terminateSession } from "./signals.js";
 import type { ExitRecord, LinkedSession, OutputChunk, SessionChannel } from "./store-link.js";
@@ -89,6 +90,8 @@ export interface SessionActorOptions {
   /** Called once when the session has ended (exit handled, viewers told). */
   onEnded?: (actor: SessionActor) => void;
   clock?: () => number;
+  /** Counts output bytes as they are produced and made durable (the service's metrics). */
+  counters?: PtyOutputCounters;
 }
 
 type Message =
@@ -110,6 +113,7 @@ export class SessionActor implements LinkedSession, FlowParticipant {
   private readonly log: Logger;
   private readonly clock: () => number;
   private readonly onEndedCallback: ((actor: SessionActor) => void) | undefined;
+  private readonly counters: PtyOutputCounters | undefined;
 
   private state: SessionState = "starting";
   private pty: PtyProcess | undefined;
@@ -147,6 +151,7 @@ export class SessionActor implements LinkedSession, FlowParticipant {
     this.log = opts.log.child({ sessionId: opts.spec.id });
     this.clock = opts.clock ?? Date.now;
     this.onEndedCallback = opts.onEnded;
+    this.counters = opts.counters;
     this.createdAt = this.clock();
     this.rows = opts.spec.rows;
     this.cols = opts.spec.cols;
@@ -194,12 +199,6 @@ export class SessionActor implements LinkedSession, FlowParticipant {
     return this.output.chunkAt(seq);
   }
 
-  /** Output bytes produced so far, and how many of them the store has made durable (metrics). */
-  get outputBytes(): { produced: number; durable: number } {
-    const produced = this.output.nextOffset;
-    return { produced, durable: produced - this.output.unackedBytes };
-  }
-
   info(): PtyApi.PtySession {
     return {
       sessionId: this.id,
@@ -207,7 +206,7 @@ export class SessionActor implements LinkedSession, FlowParticipant {
       args: this.spec.args,
       cwd: this.spec.cwd,
       pid: this.pidValue,
-      state: STATE_ENUM[this.state],
+      state: SESSION_STATE_ENUM[this.state],
       rows: this.rows,
       cols: this.cols,
       labels: this.spec.labels,
@@ -221,7 +220,7 @@ export class SessionActor implements LinkedSession, FlowParticipant {
 
   /** Store-facing SessionExit for the recorded end. */
   static exitMessage(end: SessionEnd): StoreApi.SessionExit {
-    const msg: StoreApi.SessionExit = { state: STATE_ENUM[end.state], signal: end.signal, finalSeq: end.finalSeq, ts: toTimestamp(end.ts), reason: end.reason };
+    const msg: StoreApi.SessionExit = { state: SESSION_STATE_ENUM[end.state], signal: end.signal, finalSeq: end.finalSeq, ts: toTimestamp(end.ts), reason: end.reason };
     if (end.exitCode !== undefined) msg.exitCode = end.exitCode;
     return msg;
   }
@@ -437,6 +436,7 @@ export class SessionActor implements LinkedSession, FlowParticipant {
   /** A new chunk, already in the output log: count its credit, show it, send it, maybe pause. */
   private appendChunk(chunk: OutputChunk): void {
     this.flow.add(chunkCredit(chunk.data.length));
+    this.counters?.produced(chunk.data.length);
     this.broadcast({ kind: "output", chunk });
     this.channel?.pushChunk(chunk.seq);
     if (!this.endValue && this.pty && this.pause.pauseNow(this.output.unackedCreditBytes)) {
@@ -447,7 +447,9 @@ export class SessionActor implements LinkedSession, FlowParticipant {
 
   private onDurableSeq(seq: number): void {
     if (seq <= this.output.durableSeq) return;
+    const unackedBefore = this.output.unackedBytes;
     this.flow.release(this.output.ack(seq));
+    this.counters?.durable(unackedBefore - this.output.unackedBytes);
     this.maybeResume();
   }
 
@@ -500,10 +502,3 @@ export class SessionActor implements LinkedSession, FlowParticipant {
     this.onEndedCallback?.(this);
   }
 }
-
-const STATE_ENUM = {
-  starting: "SESSION_STATE_STARTING",
-  running: "SESSION_STATE_RUNNING",
-  exited: "SESSION_STATE_EXITED",
-  killed: "SESSION_STATE_KILLED",
-} as const;

@@ -12,6 +12,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { Code, ServiceError, alreadyExists, isDependencyDown, type Logger, type PtyApi, uuidv7, validate } from "@ptykeep/proto";
 import { TUNING, type PtyConfig } from "./config.js";
 import type { FlowBudget } from "./flow-control.js";
+import type { PtyOutputCounters } from "./metrics.js";
 import { checkCwd, resolveProgram } from "./program.js";
 import { SessionActor, type SessionSpec } from "./session-actor.js";
 import type { SessionRegistry } from "./session-registry.js";
@@ -28,6 +29,8 @@ export interface SpawnDeps {
   node: string;
   /** False once shutdown began: no new sessions. */
   accepting(): boolean;
+  /** Where sessions count their output bytes (the service's metrics). */
+  counters?: PtyOutputCounters;
 }
 
 /** Variables of ptykeep itself, which programs do not inherit (they may hold credentials). */
@@ -68,7 +71,7 @@ export async function spawnSession(req: PtyApi.SpawnRequest__Output, deps: Spawn
 
   const id = requestedId ?? uuidv7();
   const spec: SessionSpec = { id, command, file, args, env, cwd, rows, cols, labels };
-  const actor = new SessionActor({ spec, config: deps.config, flow: deps.flow, log: deps.log, onEnded: (a) => deps.registry.ended(a) });
+  const actor = new SessionActor({ spec, config: deps.config, flow: deps.flow, log: deps.log, onEnded: (a) => deps.registry.ended(a), counters: deps.counters });
   // Checked again after the awaits above: another Spawn may have taken the id or the last slot.
   const raced = deps.registry.get(id);
   if (raced) return sameSession(raced, { command, args, cwd });

@@ -17,7 +17,7 @@
 import { setMaxListeners } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import * as grpc from "@grpc/grpc-js";
-import { call, ServiceError, toTimestamp, type Logger, type StoreApi, type StoreServiceClient } from "@ptykeep/proto";
+import { backoffMs, call, ServiceError, toTimestamp, type Logger, type StoreApi, type StoreServiceClient } from "@ptykeep/proto";
 import { TUNING } from "./config.js";
 import { SendCursor } from "./send-cursor.js";
 
@@ -368,12 +368,7 @@ export class StoreLink {
   }
 }
 
-/**
- * Exponential backoff with equal jitter, capped: half the ceiling fixed, half random. The fixed
- * half keeps a retry from coming back at once (full jitter can draw 0); the random half spreads
- * the retries of many sessions and nodes apart.
- */
+/** The wait before reconnect or retry number `attempt` (TUNING.STORE_RETRY_*). */
 function backoff(attempt: number): number {
-  const ceiling = Math.min(TUNING.STORE_RETRY_MAX_MS, TUNING.STORE_RETRY_INITIAL_MS * 2 ** Math.min(attempt, 16));
-  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+  return backoffMs(attempt, { initialMs: TUNING.STORE_RETRY_INITIAL_MS, maxMs: TUNING.STORE_RETRY_MAX_MS });
 }

@@ -6,9 +6,8 @@
  * call ends once everything it delivered has been committed and acknowledged.
  */
 import type * as grpc from "@grpc/grpc-js";
-import { MAX_CHUNK_BYTES, invalidArgument, isUuid, type StoreApi } from "@ptykeep/proto";
+import { MAX_CHUNK_BYTES, invalidArgument, isUuid, timestampToMicros, type StoreApi } from "@ptykeep/proto";
 import type { BatchWriter, WriterLink } from "./batch-writer.js";
-import { timestampToMicros } from "./mapping.js";
 import type { ChunkInsert } from "./sql/chunks.js";
 
 /** An open AppendOutput call, as shutdown sees it. */

@@ -24,7 +24,7 @@
  * Each stream attaches as a ChunkSink and pushes through the WriterLink it gets back.
  */
 import type pg from "pg";
-import { Code, isDependencyDown, type Logger } from "@ptykeep/proto";
+import { Code, delay as wait, isDependencyDown, type Logger } from "@ptykeep/proto";
 import { withTransaction } from "./db/pool.js";
 import { insertChunks, storedChunksAfter, type ChunkInsert } from "./sql/chunks.js";
 import { copyChunks } from "./sql/copy-binary.js";
@@ -271,7 +271,7 @@ export class BatchWriter {
           this.opts.log.warn({ chunks: batch.length }, "shutting down with an unwritten batch; its senders will resend it");
           return undefined;
         }
-        await sleep(delay, this.retryAbort.signal);
+        await wait(delay, { signal: this.retryAbort.signal, ref: true });
         if (this.retryAbort.signal.aborted) return undefined;
         delay = Math.min(delay * 2, WRITER_TUNING.RETRY_MAX_MS);
       }
@@ -459,17 +459,4 @@ function groupBySession(batch: Pending[]): Map<string, Pending[]> {
     else groups.set(c.sessionId, [c]);
   }
   return groups;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

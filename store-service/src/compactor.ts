@@ -24,7 +24,8 @@
  * compacted.
  */
 import type pg from "pg";
-import type { Logger, StoreMetrics } from "@ptykeep/proto";
+import type { Logger } from "@ptykeep/proto";
+import type { StoreMetrics } from "./metrics.js";
 import { encodeSegment, SEGMENT_RAW_BYTES, type CodecId } from "./codec.js";
 import { deleteExpiredSessions, trimToCap, type RetentionStats } from "./retention.js";
 import { getSession } from "./sql/sessions.js";

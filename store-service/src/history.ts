@@ -12,10 +12,10 @@
  * (compactor.ts), decompressing one segment at a time.
  */
 import type pg from "pg";
-import { Code, ServiceError, invalidArgument, sessionEndReason, type StoreApi } from "@ptykeep/proto";
+import { Code, ServiceError, invalidArgument, microsToTimestamp, sessionEndReason, type StoreApi } from "@ptykeep/proto";
 import { decompress, isCodecId, CorruptSegmentError } from "./codec.js";
 import { segmentContaining, type SegmentRow } from "./sql/segments.js";
-import { ENDED_STATES, microsToTimestamp, stateToProto, unreachableToProto } from "./mapping.js";
+import { ENDED_STATES, stateToProto, unreachableToProto } from "./mapping.js";
 import { readChunkPage, type ChunkRow } from "./sql/chunks.js";
 import { getOrThrow } from "./sessions.js";
 import { getSession, type SessionRow } from "./sql/sessions.js";

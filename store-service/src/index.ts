@@ -11,7 +11,8 @@
  * those streams, let other calls finish until the grace period ends, then cancel what is left
  * and close the pool.
  */
-import { STORE_SERVICE_NAME, StoreMetrics, createLogger, logListenSecurity, startMetricsServer, startServer, storeV1, type Logger, type MetricsServer } from "@ptykeep/proto";
+import { STORE_SERVICE_NAME, createLogger, delay, dialAddress, logListenSecurity, startMetricsServer, startServer, storeV1, type Logger, type MetricsServer } from "@ptykeep/proto";
+import { StoreMetrics } from "./metrics.js";
 import { BatchWriter } from "./batch-writer.js";
 import { createPool } from "./db/pool.js";
 import { migrate } from "./db/migrate.js";
@@ -26,6 +27,7 @@ import type { StoreConfig } from "./config.js";
 import { countSessionsByState } from "./sql/session-counts.js";
 
 export { loadStoreConfig, STORE_DEFAULTS, type StoreConfig } from "./config.js";
+export { StoreMetrics } from "./metrics.js";
 
 export interface RunningStore {
   port: number;
@@ -141,8 +143,7 @@ export async function startStoreService(opts: { config: StoreConfig; log?: Logge
     await pool.end().catch(() => {});
     throw err;
   }
-  const host = config.listen.startsWith("unix:") ? config.listen : config.listen.slice(0, config.listen.lastIndexOf(":"));
-  const address = host.startsWith("unix:") ? host : `${host === "0.0.0.0" ? "127.0.0.1" : host === "[::]" ? "[::1]" : host}:${server.port}`;
+  const address = dialAddress(config.listen, server.port);
   jobs.push(watchDatabaseHealth({ pool, health: server.health, serviceNames: ["", STORE_SERVICE_NAME], intervalMs: config.healthProbeMs, log }));
   log.info({ address }, "store-service listening");
   logListenSecurity(log, { listen: config.listen, security: config.security });
@@ -184,8 +185,4 @@ export async function startStoreService(opts: { config: StoreConfig; log?: Logge
     return stopping;
   };
   return { port: server.port, address, stop, compactor, snapshotter, reaper, metrics, metricsAddress: metricsServer?.address };
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -1,27 +1,17 @@
 /** Conversions between database rows and contract messages (states, sessions, timestamps). */
-import { dateToTimestamp, type StoreApi } from "@ptykeep/proto";
+import { SESSION_STATE_ENUM, dateToTimestamp, sessionStateName, type StoreApi } from "@ptykeep/proto";
 import type { SessionRow, SessionStateName } from "./sql/sessions.js";
 import type { UnreachableRow } from "./sql/unreachable.js";
 
 type ProtoState = StoreApi.SessionState__Output;
 
-const STATE_TO_PROTO: Record<SessionStateName, ProtoState> = {
-  starting: "SESSION_STATE_STARTING",
-  running: "SESSION_STATE_RUNNING",
-  exited: "SESSION_STATE_EXITED",
-  killed: "SESSION_STATE_KILLED",
-  lost: "SESSION_STATE_LOST",
-};
-
-const PROTO_TO_STATE = new Map<string, SessionStateName>(Object.entries(STATE_TO_PROTO).map(([k, v]) => [v, k as SessionStateName]));
-
 export function stateToProto(state: SessionStateName): ProtoState {
-  return STATE_TO_PROTO[state];
+  return SESSION_STATE_ENUM[state];
 }
 
 /** The database name of a contract state, or undefined for UNSPECIFIED and unknown values. */
 export function stateFromProto(state: string): SessionStateName | undefined {
-  return PROTO_TO_STATE.get(state);
+  return sessionStateName(state);
 }
 
 export const ENDED_STATES: ReadonlySet<SessionStateName> = new Set(["exited", "killed", "lost"]);
@@ -75,12 +65,3 @@ export function sessionToProto(row: SessionRow, unreachable?: UnreachableRow): S
   };
 }
 
-/** google.protobuf.Timestamp as integer microseconds since the epoch (PostgreSQL's precision). */
-export function timestampToMicros(ts: { seconds: number | string; nanos: number }): number {
-  return Number(ts.seconds) * 1_000_000 + Math.floor(ts.nanos / 1000);
-}
-
-export function microsToTimestamp(us: number): { seconds: number; nanos: number } {
-  const seconds = Math.floor(us / 1_000_000);
-  return { seconds, nanos: (us - seconds * 1_000_000) * 1000 };
-}

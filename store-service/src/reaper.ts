@@ -43,7 +43,8 @@
  */
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
-import { call, Code, createPtyClient, validate, type ClientOptions, type Logger, type PtyApi, type PtyServiceClient, type StoreMetrics } from "@ptykeep/proto";
+import { call, Code, createPtyClient, validate, type ClientOptions, type Logger, type PtyApi, type PtyServiceClient } from "@ptykeep/proto";
+import type { StoreMetrics } from "./metrics.js";
 import { withTransaction } from "./db/pool.js";
 import * as sql from "./sql/reaper.js";
 import * as intervals from "./sql/unreachable.js";

@@ -5,8 +5,8 @@
  * counted; it is never served.
  */
 import type pg from "pg";
-import { Code, invalidArgument, ServiceError, type Logger, type StoreApi, type StoreMetrics } from "@ptykeep/proto";
-import { microsToTimestamp } from "./mapping.js";
+import { Code, invalidArgument, microsToTimestamp, ServiceError, type Logger, type StoreApi } from "@ptykeep/proto";
+import type { StoreMetrics } from "./metrics.js";
 import { decompress, isCodecId, CorruptSegmentError } from "./codec.js";
 import type { SessionRow } from "./sql/sessions.js";
 import { latestSnapshot, type SnapshotRow } from "./sql/snapshots.js";

@@ -4,11 +4,12 @@
  * ServiceErrors, mapped to gRPC status in one place (@ptykeep/proto errors.ts).
  */
 import type pg from "pg";
-import { bidiStream, invalidArgument, serverStream, unary, validate, writeMessage, type Logger, type StoreApi, type StoreMetrics } from "@ptykeep/proto";
+import { bidiStream, invalidArgument, serverStream, timestampToMicros, unary, validate, writeMessage, type Logger, type StoreApi } from "@ptykeep/proto";
+import type { StoreMetrics } from "./metrics.js";
 import { appendOutput, type AppendStream } from "./append-output.js";
 import type { BatchWriter } from "./batch-writer.js";
 import { replayHistory } from "./history.js";
-import { sessionToProto, stateFromProto, timestampToMicros } from "./mapping.js";
+import { sessionToProto, stateFromProto } from "./mapping.js";
 import * as sessions from "./sessions.js";
 
 export type { AppendStream } from "./append-output.js";

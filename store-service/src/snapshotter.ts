@@ -23,7 +23,8 @@
  * logged and counted (StoreMetrics.screenUnreadable), never served.
  */
 import type pg from "pg";
-import type { Logger, StoreMetrics } from "@ptykeep/proto";
+import type { Logger } from "@ptykeep/proto";
+import type { StoreMetrics } from "./metrics.js";
 import { COMPACTOR_TUNING } from "./compactor.js";
 import { encodeSegment, type CodecId } from "./codec.js";
 import { HISTORY_TUNING, storedHistorySource, type ChunkSource } from "./history.js";

@@ -10,8 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as grpc from "@grpc/grpc-js";
 import pg from "pg";
 import { uuidv7, type StoreApi } from "@ptykeep/proto";
-import { loadPtyConfig, startPtyService, type RunningPty } from "@ptykeep/pty-service";
-import { PTYKEEP_BIN, ROOT, poll, runPtykeep, startPtykeep, startStore, storedHistory, outputOf, endedHistory, type BackgroundCli, type StoreFixture } from "./helpers.js";
+import type { RunningPty } from "@ptykeep/pty-service";
+import { startServices, type Services } from "../support/services.js";
+import { PTYKEEP_BIN, ROOT, poll, runPtykeep, startPtykeep, storedHistory, outputOf, endedHistory, type BackgroundCli } from "./helpers.js";
 
 function background(args: string[]): BackgroundCli {
   const cli = startPtykeep(args, { env });
@@ -20,30 +21,29 @@ function background(args: string[]): BackgroundCli {
   return cli;
 }
 
-let fx: StoreFixture;
+let fx: Services;
 let pty: RunningPty;
 let env: Record<string, string>;
 const children = new Set<BackgroundCli>();
 
 beforeAll(async () => {
-  fx = await startStore("cli_commands");
-  pty = await startPtyService({ config: loadPtyConfig({ PTY_LISTEN: "127.0.0.1:0", STORE_ADDR: fx.store.address, PTY_DEFAULT_CWD: os.tmpdir(), PTY_KILL_GRACE_MS: "500" }) });
+  fx = await startServices("cli_commands", { ptyEnv: { PTY_DEFAULT_CWD: os.tmpdir(), PTY_KILL_GRACE_MS: "500" } });
+  pty = fx.pty;
   env = { PTY_ADDR: pty.address, STORE_ADDR: fx.store.address };
 });
 
 afterAll(async () => {
   for (const c of children) c.kill();
-  await pty?.stop(2_000);
   await fx?.close();
 });
 
 async function getSession(id: string): Promise<StoreApi.Session__Output> {
   return new Promise((resolve, reject) =>
-    fx.client.GetSession({ sessionId: id }, new grpc.Metadata(), { deadline: Date.now() + 5_000 }, (e, r) => (e ? reject(e) : resolve(r!.session!))),
+    fx.storeClient.GetSession({ sessionId: id }, new grpc.Metadata(), { deadline: Date.now() + 5_000 }, (e, r) => (e ? reject(e) : resolve(r!.session!))),
   );
 }
 
-const storedBytes = async (id: string) => outputOf(await storedHistory(fx.client, id));
+const storedBytes = async (id: string) => outputOf(await storedHistory(fx.storeClient, id));
 
 async function runDetached(args: string[]): Promise<string> {
   const res = await runPtykeep(["run", "-d", ...args], { env });
@@ -72,7 +72,7 @@ describe("a bash session driven by one-shot commands", () => {
     const watch = background(["attach", id, "--history"]);
     await runPtykeep(["write", id, "echo three-$((3+3)); exit 7\\r"], { env });
     const [followed, watched] = await Promise.all([follow.done, watch.done]);
-    const all = outputOf(await endedHistory(fx.client, id));
+    const all = outputOf(await endedHistory(fx.storeClient, id));
     expect(all.toString()).toContain("three-6\r\n");
     expect(followed.code).toBe(0);
     expect(followed.stdout.equals(all)).toBe(true);
@@ -127,7 +127,7 @@ describe("kill", () => {
   it("of a lost session no pty-service runs: says so with the reason, and leaves the record alone", async () => {
     const id = uuidv7();
     await new Promise((resolve, reject) =>
-      fx.client.RegisterSession({ sessionId: id, command: "sleep", args: ["1000"], cwd: "/tmp", ptyNode: "127.0.0.1:1", rows: 24, cols: 80 }, new grpc.Metadata(), { deadline: Date.now() + 5_000 }, (e, r) => (e ? reject(e) : resolve(r))),
+      fx.storeClient.RegisterSession({ sessionId: id, command: "sleep", args: ["1000"], cwd: "/tmp", ptyNode: "127.0.0.1:1", rows: 24, cols: 80 }, new grpc.Metadata(), { deadline: Date.now() + 5_000 }, (e, r) => (e ? reject(e) : resolve(r))),
     );
     const reason = "pty-service 127.0.0.1:1 unreachable for 60 s: connection refused";
     const db = new pg.Client({ connectionString: fx.dbUrl });

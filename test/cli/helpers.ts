@@ -7,11 +7,10 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { inject } from "vitest";
 import * as grpc from "@grpc/grpc-js";
-import { createStoreClient, toTimestamp, uuidv7, type StoreApi, type StoreServiceClient } from "@ptykeep/proto";
-import { loadStoreConfig, startStoreService, type RunningStore } from "@ptykeep/store-service";
-import { createTestDatabase } from "../support/postgres.js";
+import { toTimestamp, uuidv7, type StoreApi, type StoreServiceClient } from "@ptykeep/proto";
+import { STORE_DEFAULTS } from "@ptykeep/store-service";
+import { startStoreFixture, type StoreFixture } from "../store/helpers.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const PTYKEEP_BIN = path.join(ROOT, "cli/bin/ptykeep.js");
@@ -80,25 +79,17 @@ export async function poll<T>(get: () => T | Promise<T>, cond: (v: T) => boolean
   }
 }
 
-export interface StoreFixture {
-  store: RunningStore;
-  client: StoreServiceClient;
-  dbUrl: string;
-  close(): Promise<void>;
-}
+export type { StoreFixture };
 
+/** test/store's store fixture with the background jobs at their defaults, as the CLI meets them; close() also drops the database. */
 export async function startStore(prefix: string): Promise<StoreFixture> {
-  const db = await createTestDatabase(inject("pgAdminUrl"), prefix);
-  const store = await startStoreService({ config: loadStoreConfig({ DATABASE_URL: db.url, STORE_LISTEN: "127.0.0.1:0" }) });
-  const client = createStoreClient(store.address);
+  const D = STORE_DEFAULTS;
+  const fx = await startStoreFixture(prefix, { STORE_REAPER: String(D.REAPER), STORE_COMPACTOR: String(D.COMPACTOR), STORE_SNAPSHOTTER: String(D.SNAPSHOTTER) });
   return {
-    store,
-    client,
-    dbUrl: db.url,
+    ...fx,
     close: async () => {
-      client.close();
-      await store.stop(2_000);
-      await db.drop();
+      await fx.close();
+      await fx.dropDb();
     },
   };
 }

@@ -10,19 +10,20 @@ import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import * as grpc from "@grpc/grpc-js";
 import type { StoreApi } from "@ptykeep/proto";
-import { loadPtyConfig, startPtyService, type RunningPty } from "@ptykeep/pty-service";
-import { PTYKEEP_BIN, runPtykeep, startStore, type StoreFixture } from "./helpers.js";
+import type { RunningPty } from "@ptykeep/pty-service";
+import { startServices, type Services } from "../support/services.js";
+import { PTYKEEP_BIN, runPtykeep } from "./helpers.js";
 import { Tmux } from "./tmux.js";
 
-let fx: StoreFixture;
+let fx: Services;
 let pty: RunningPty;
 let tmux: Tmux;
 let dir: string;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  fx = await startStore("cli_interactive");
-  pty = await startPtyService({ config: loadPtyConfig({ PTY_LISTEN: "127.0.0.1:0", STORE_ADDR: fx.store.address, PTY_DEFAULT_CWD: os.tmpdir() }) });
+  fx = await startServices("cli_interactive", { ptyEnv: { PTY_DEFAULT_CWD: os.tmpdir() } });
+  pty = fx.pty;
   dir = mkdtempSync(path.join(os.tmpdir(), "ptykeep-cli-"));
   env = { PTY_ADDR: pty.address, STORE_ADDR: fx.store.address };
   tmux = new Tmux();
@@ -44,14 +45,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await tmux?.kill();
-  await pty?.stop(2_000);
   await fx?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 async function getSession(id: string): Promise<StoreApi.Session__Output> {
   return new Promise((resolve, reject) =>
-    fx.client.GetSession({ sessionId: id }, new grpc.Metadata(), { deadline: Date.now() + 5_000 }, (e, r) => (e ? reject(e) : resolve(r!.session!))),
+    fx.storeClient.GetSession({ sessionId: id }, new grpc.Metadata(), { deadline: Date.now() + 5_000 }, (e, r) => (e ? reject(e) : resolve(r!.session!))),
   );
 }
 

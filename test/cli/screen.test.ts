@@ -6,37 +6,37 @@
 import os from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StoreApi } from "@ptykeep/proto";
-import { loadPtyConfig, startPtyService, type RunningPty } from "@ptykeep/pty-service";
+import type { RunningPty } from "@ptykeep/pty-service";
 import { FRESH_TERMINAL } from "../../cli/src/commands/attach.js";
-import { poll, runPtykeep, startPtykeep, startStore, storedHistory, outputOf, endedHistory, type StoreFixture } from "./helpers.js";
+import { startServices, type Services } from "../support/services.js";
+import { poll, runPtykeep, startPtykeep, storedHistory, outputOf, endedHistory } from "./helpers.js";
 
 /** One CLI process (started through tsx) on a loaded shared machine can take tens of seconds. */
 const CLI_TIMEOUT_MS = 120_000;
 
-let fx: StoreFixture;
+let fx: Services;
 let pty: RunningPty;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  fx = await startStore("cli_screen");
-  pty = await startPtyService({ config: loadPtyConfig({ PTY_LISTEN: "127.0.0.1:0", STORE_ADDR: fx.store.address, PTY_DEFAULT_CWD: os.tmpdir() }) });
+  fx = await startServices("cli_screen", { ptyEnv: { PTY_DEFAULT_CWD: os.tmpdir() } });
+  pty = fx.pty;
   env = { PTY_ADDR: pty.address, STORE_ADDR: fx.store.address };
 });
 
 afterAll(async () => {
-  await pty?.stop(2_000);
   await fx?.close();
 });
 
 /** Where the newest screen snapshot stands (0: none yet). */
 async function screenSeq(id: string): Promise<number> {
-  for await (const m of fx.client.ReadHistory({ sessionId: id, fromScreen: true }) as AsyncIterable<StoreApi.ReadHistoryResponse__Output>) {
+  for await (const m of fx.storeClient.ReadHistory({ sessionId: id, fromScreen: true }) as AsyncIterable<StoreApi.ReadHistoryResponse__Output>) {
     if (m.start) return m.start.screenStatus === "SCREEN_STATUS_SNAPSHOT" ? Number(m.start.screenSeq) : 0;
   }
   return 0;
 }
 
-const storedBytes = async (id: string) => outputOf(await storedHistory(fx.client, id));
+const storedBytes = async (id: string) => outputOf(await storedHistory(fx.storeClient, id));
 
 describe("ptykeep from the screen", () => {
   it("attach shows the screen and what followed, --history every byte, logs --screen the final screen as text", async () => {
@@ -60,7 +60,7 @@ describe("ptykeep from the screen", () => {
     const [a, h] = await Promise.all([fromScreen.done, everything.done]);
     expect(a.code).toBe(0);
     expect(h.code).toBe(0);
-    const final = outputOf(await endedHistory(fx.client, id));
+    const final = outputOf(await endedHistory(fx.storeClient, id));
     // --history: every byte the program wrote, in order.
     expect(h.stdout.equals(final)).toBe(true);
     // From the screen: a fresh terminal, the screen, then the output after it, far less than the history.

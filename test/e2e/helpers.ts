@@ -1,65 +1,17 @@
 /**
- * End-to-end fixture: a real store-service on a fresh PostgreSQL database and a real
- * pty-service, both in-process on port 0, with clients and small helpers for the calls the
- * tests make (spawn, history, attach, waiting on events with bounded deadlines).
+ * End-to-end helpers: the system (a real store-service on a fresh PostgreSQL database and a real
+ * pty-service, from test/support/services.ts) and small helpers for the calls the tests make
+ * (spawn, history, attach, waiting on events with bounded deadlines).
  */
-import { inject } from "vitest";
 import * as grpc from "@grpc/grpc-js";
 import { createHash } from "node:crypto";
-import { call, createPtyClient, createStoreClient, type PtyApi, type PtyServiceClient, type StoreApi, type StoreServiceClient } from "@ptykeep/proto";
-import { createTestDatabase } from "../support/postgres.js";
-import { loadStoreConfig, startStoreService, type RunningStore } from "../../store-service/src/index.js";
-import { loadPtyConfig, startPtyService, type RunningPty } from "../../pty-service/src/index.js";
+import { call, type PtyApi, type PtyServiceClient, type StoreApi } from "@ptykeep/proto";
+import type { Services as System } from "../support/services.js";
 
 export const DEADLINE_MS = 15_000;
 
-export interface System {
-  store: RunningStore;
-  pty: RunningPty;
-  storeClient: StoreServiceClient;
-  ptyClient: PtyServiceClient;
-  dbUrl: string;
-  /** Stops the store (graceMs 0: cancels its streams at once, like a crash) and starts it again on the same port. */
-  stopStore(graceMs?: number): Promise<void>;
-  startStore(): Promise<void>;
-  close(): Promise<void>;
-}
-
-export async function startSystem(prefix: string, opts: { ptyEnv?: Record<string, string>; storeEnv?: Record<string, string> } = {}): Promise<System> {
-  const db = await createTestDatabase(inject("pgAdminUrl"), prefix);
-  const storeEnv = { DATABASE_URL: db.url, STORE_LISTEN: "127.0.0.1:0", ...opts.storeEnv };
-  let store = await startStoreService({ config: loadStoreConfig(storeEnv) });
-  const storePort = store.port;
-  const pty = await startPtyService({ config: loadPtyConfig({ STORE_ADDR: store.address, PTY_LISTEN: "127.0.0.1:0", PTY_DEFAULT_CWD: "/tmp", ...opts.ptyEnv }) });
-  const storeClient = createStoreClient(store.address);
-  const ptyClient = createPtyClient(pty.address);
-  let storeRunning = true;
-  const system: System = {
-    get store() {
-      return store;
-    },
-    pty,
-    storeClient,
-    ptyClient,
-    dbUrl: db.url,
-    stopStore: async (graceMs = 1_000) => {
-      storeRunning = false;
-      await store.stop(graceMs);
-    },
-    startStore: async () => {
-      store = await startStoreService({ config: loadStoreConfig({ ...storeEnv, STORE_LISTEN: `127.0.0.1:${storePort}` }) });
-      storeRunning = true;
-    },
-    close: async () => {
-      await pty.stop(5_000);
-      ptyClient.close();
-      storeClient.close();
-      if (storeRunning) await store.stop(2_000);
-      await db.drop();
-    },
-  };
-  return system;
-}
+/** The system the end-to-end tests run against: test/support/services.ts. */
+export { startServices as startSystem, type Services as System } from "../support/services.js";
 
 type Method = (req: never, md: grpc.Metadata, opts: grpc.CallOptions, cb: grpc.requestCallback<never>) => grpc.ClientUnaryCall;
 

@@ -5,12 +5,9 @@
  * again (the proxy forwards new connections), and the history is complete and exact.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inject } from "vitest";
 import { randomBytes } from "node:crypto";
-import { TRANSPORT, createPtyClient, createStoreClient, type PtyServiceClient, type StoreServiceClient } from "@ptykeep/proto";
-import { createTestDatabase } from "../support/postgres.js";
-import { loadStoreConfig, startStoreService, type RunningStore } from "../../store-service/src/index.js";
-import { loadPtyConfig, startPtyService, type RunningPty } from "../../pty-service/src/index.js";
+import { TRANSPORT } from "@ptykeep/proto";
+import { startServices } from "../support/services.js";
 import { contiguous, readHistory, rpc, sha256, spawn, waitFor, waitStoredEnd, type System } from "../e2e/helpers.js";
 import { Programs } from "../e2e/programs.js";
 import { Proxy } from "./proxy.js";
@@ -19,39 +16,28 @@ import { Proxy } from "./proxy.js";
 const MARGIN_MS = 10_000;
 const DETECT_MS = TRANSPORT.KEEPALIVE_TIME_MS + TRANSPORT.KEEPALIVE_TIMEOUT_MS;
 
-let db: { url: string; drop(): Promise<void> };
-let store: RunningStore;
-let pty: RunningPty;
+let sys: System;
 let proxy: Proxy;
-let storeClient: StoreServiceClient;
-let ptyClient: PtyServiceClient;
 let programs: Programs;
 
 beforeAll(async () => {
-  db = await createTestDatabase(inject("pgAdminUrl"), "faults_blackhole");
-  store = await startStoreService({ config: loadStoreConfig({ DATABASE_URL: db.url, STORE_LISTEN: "127.0.0.1:0" }) });
-  proxy = new Proxy(store.port);
-  const viaProxy = await proxy.listen();
-  pty = await startPtyService({ config: loadPtyConfig({ STORE_ADDR: viaProxy, PTY_LISTEN: "127.0.0.1:0", PTY_DEFAULT_CWD: "/tmp" }) });
-  storeClient = createStoreClient(store.address);
-  ptyClient = createPtyClient(pty.address);
+  sys = await startServices("faults_blackhole", {
+    storeAddrForPty: (store) => {
+      proxy = new Proxy(store.port);
+      return proxy.listen();
+    },
+  });
   programs = new Programs();
 });
 
 afterAll(async () => {
-  await pty?.stop(5_000);
-  ptyClient?.close();
-  storeClient?.close();
+  await sys?.close();
   await proxy?.close();
-  await store?.stop(2_000);
-  await db?.drop();
   programs?.remove();
 });
 
 describe("network blackhole between pty-service and store", () => {
   it("is detected by keepalive, the link is made again, and nothing is lost", async () => {
-    // The helpers take a System; only the clients and the store are used by these.
-    const sys = { storeClient, ptyClient } as unknown as System;
     const part1 = randomBytes(256 * 1024);
     const part2 = randomBytes(256 * 1024);
     const f1 = programs.file("p1.bin", part1);
@@ -63,7 +49,7 @@ describe("network blackhole between pty-service and store", () => {
     const connectionsBefore = proxy.connections;
     proxy.blackhole();
     const blackholedAt = Date.now();
-    await rpc(ptyClient, "Write", { sessionId, data: Buffer.from("\n") });
+    await rpc(sys.ptyClient, "Write", { sessionId, data: Buffer.from("\n") });
 
     const ended = await waitStoredEnd(sys, sessionId, DETECT_MS + MARGIN_MS + 15_000);
     const elapsed = Date.now() - blackholedAt;

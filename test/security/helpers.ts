@@ -8,11 +8,6 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import * as grpc from "@grpc/grpc-js";
-import { inject } from "vitest";
-import type { Logger } from "@ptykeep/proto";
-import { createTestDatabase } from "../support/postgres.js";
-import { loadStoreConfig, startStoreService } from "../../store-service/src/index.js";
-import { loadPtyConfig, startPtyService, type RunningPty } from "../../pty-service/src/index.js";
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
 
@@ -80,24 +75,4 @@ export function statusOf(client: grpc.Client, definition: grpc.ServiceDefinition
 }
 
 /** A store and a pty-service in-process on port 0 with the given environments (TLS, tokens…). */
-export async function startServices(prefix: string, opts: { storeEnv?: Record<string, string>; ptyEnv?: Record<string, string>; log?: Logger }) {
-  const db = await createTestDatabase(inject("pgAdminUrl"), prefix);
-  const store = await startStoreService({ config: loadStoreConfig({ DATABASE_URL: db.url, STORE_LISTEN: "127.0.0.1:0", ...opts.storeEnv }), log: opts.log });
-  let pty: RunningPty;
-  try {
-    pty = await startPtyService({ config: loadPtyConfig({ STORE_ADDR: store.address, PTY_LISTEN: "127.0.0.1:0", PTY_DEFAULT_CWD: "/tmp", ...opts.ptyEnv }), log: opts.log });
-  } catch (err) {
-    await store.stop(1_000);
-    await db.drop();
-    throw err;
-  }
-  return {
-    store,
-    pty,
-    close: async () => {
-      await pty.stop(5_000);
-      await store.stop(2_000);
-      await db.drop();
-    },
-  };
-}
+export { startServices } from "../support/services.js";

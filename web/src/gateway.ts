@@ -18,8 +18,11 @@ import {
   createPtyClient,
   createStoreClient,
   isUuid,
+  joinHostPort,
   logListenSecurity,
+  splitHostPort,
   startMetricsServer,
+  timestampToMs,
   type Logger,
   type MetricsServer,
   type PtyApi,
@@ -85,18 +88,14 @@ class HttpError extends Error {
 
 export type { SessionSummary } from "./protocol.js";
 
-function tsMs(ts: { seconds: number | string; nanos: number } | null | undefined): number | null {
-  return ts ? Number(ts.seconds) * 1000 + Math.floor(ts.nanos / 1e6) : null;
-}
-
 function summarize(s: StoreApi.Session__Output): SessionSummary {
   return {
     id: s.sessionId,
     command: s.command,
     args: s.args,
     state: String(s.state).replace(/^SESSION_STATE_/, "").toLowerCase(),
-    createdAtMs: tsMs(s.createdAt),
-    endedAtMs: tsMs(s.endedAt),
+    createdAtMs: timestampToMs(s.createdAt) ?? null,
+    endedAtMs: timestampToMs(s.endedAt) ?? null,
     rows: s.rows,
     cols: s.cols,
     exitCode: s.exitCode ?? null,
@@ -359,14 +358,14 @@ export async function startGateway(opts: { config: Readonly<WebConfig>; log?: Lo
     });
   });
 
-  const [host, portText] = [config.listen.slice(0, config.listen.lastIndexOf(":")).replace(/^\[|\]$/g, ""), config.listen.slice(config.listen.lastIndexOf(":") + 1)];
+  const { host, port: listenPort } = splitHostPort(config.listen);
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err) => reject(new Error(`cannot listen on WEB_LISTEN=${config.listen}: ${err.message}`)));
-    server.listen(Number(portText), host, () => resolve());
+    server.listen(listenPort, host, () => resolve());
   });
   server.on("error", (err) => log.error({ err }, "HTTP server error"));
   const port = (server.address() as AddressInfo).port;
-  const address = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const address = joinHostPort(host, port);
   const url = `${tls ? "https" : "http"}://${address}/`;
   let metricsServer: MetricsServer | undefined;
   if (config.metricsListen) metricsServer = await startMetricsServer({ listen: config.metricsListen, registry: metrics.registry, log });

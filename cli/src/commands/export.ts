@@ -2,8 +2,8 @@
  * `ptykeep export ID --format asciicast`: the stored session as an asciicast v2 recording on
  * stdout (see asciicast.ts for what happens to bytes that are not UTF-8).
  */
-import { timestampToMs } from "@ptykeep/proto/client";
-import { AsciicastEncoder, shellJoin, timestampToMicros } from "../asciicast.js";
+import { timestampToMicros, timestampToMs } from "@ptykeep/proto/client";
+import { AsciicastEncoder, shellJoin } from "../asciicast.js";
 import type { Context } from "../context.js";
 import { EXIT } from "../errors.js";
 import { getSession, readHistory } from "../history.js";

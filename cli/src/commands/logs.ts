@@ -7,7 +7,7 @@
  * --follow: after the stored history, live output from the pty-service; if that cannot be
  * reached, the store is polled until the session ends.
  */
-import { Code, type StoreApi } from "@ptykeep/proto/client";
+import { Code, delay, type StoreApi } from "@ptykeep/proto/client";
 import type { Context } from "../context.js";
 import { isTty } from "../context.js";
 import { CliError, EXIT } from "../errors.js";
@@ -65,7 +65,7 @@ export async function logsCommand(ctx: Context, cmd: { id: string; fromSeq: numb
         // The pty-service is out of reach or does not host the session: the store still gets
         // its output from wherever it runs.
         while (!ended && !gap && !out.closed) {
-          await new Promise((r) => setTimeout(r, FOLLOW.POLL_MS));
+          await delay(FOLLOW.POLL_MS, { ref: true });
           reason = await readStored();
           if (reason === "HISTORY_END_REASON_GAP") gap = true;
           if (reason === "HISTORY_END_REASON_COMPLETE") ended = true;

@@ -1,5 +1,5 @@
 /** `ptykeep ls`: sessions from the store (works while the pty-service is down), newest first. */
-import type { StoreApi } from "@ptykeep/proto/client";
+import { SESSION_STATE_ENUM, type StoreApi } from "@ptykeep/proto/client";
 import type { StateFilter } from "../args.js";
 import type { Context } from "../context.js";
 import { EXIT } from "../errors.js";
@@ -10,14 +10,6 @@ export const LIST = Object.freeze({
   PAGE_SIZE: 1000,
 });
 
-const STATE_ENUM: Record<StateFilter, StoreApi.SessionState> = {
-  starting: "SESSION_STATE_STARTING",
-  running: "SESSION_STATE_RUNNING",
-  exited: "SESSION_STATE_EXITED",
-  lost: "SESSION_STATE_LOST",
-  killed: "SESSION_STATE_KILLED",
-};
-
 export async function lsCommand(ctx: Context, cmd: { states: StateFilter[]; labels: Record<string, string>; json: boolean }): Promise<number> {
   const { conn, stdout } = ctx;
   const store = conn.storeClient();
@@ -25,7 +17,7 @@ export async function lsCommand(ctx: Context, cmd: { states: StateFilter[]; labe
   let pageToken = "";
   do {
     const res = await conn.unary("store-service", store, store.ListSessions, {
-      states: cmd.states.map((s) => STATE_ENUM[s]),
+      states: cmd.states.map((s) => SESSION_STATE_ENUM[s]),
       labels: cmd.labels,
       pageSize: LIST.PAGE_SIZE,
       pageToken,
