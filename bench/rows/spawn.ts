@@ -157,6 +157,8 @@ export async function runSpawnRows(sys: BenchSystem, ctx: RunContext): Promise<R
         inFlight = false;
         burstMs.push(performance.now() - t0);
       });
+      // Awaited after the keystrokes; a failed Spawn meanwhile must not surface as unhandled.
+      burst.catch(() => {});
       for (let i = 0; inFlight; i++) {
         const ms = await echo.type(i);
         // Only keystrokes made entirely while spawns were in flight count.
