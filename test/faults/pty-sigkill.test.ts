@@ -50,19 +50,23 @@ function openFds(pid: number): string[] {
 }
 
 /**
- * Waits (bounded) until the process runs `program`: the shell writes its pid file before its
- * `exec`, and until then may still hold the file's redirection open, so its fds are not yet the
- * program's.
+ * Waits (bounded) until the process runs `sleep` and is asleep in it (its wait channel is the
+ * kernel's nanosleep), so that its fds are the ones it keeps. Before its `exec` the shell may
+ * still hold its pid file's redirection open; right after it, `sleep` itself still starts up
+ * (the dynamic loader and setlocale open a file at fd 3 for a moment): a listing taken then
+ * showed an fd 3 in about one run in eight here, which was the program's own, not the service's.
  */
-async function execed(pid: number, program: string): Promise<void> {
+async function asleep(pid: number): Promise<void> {
   const deadline = Date.now() + 10_000;
-  let argv0 = "";
+  let seen = "";
   while (Date.now() < deadline) {
-    argv0 = readFileSync(`/proc/${pid}/cmdline`, "latin1").split("\0")[0] ?? "";
-    if (argv0 === program) return;
+    const argv0 = readFileSync(`/proc/${pid}/cmdline`, "latin1").split("\0")[0] ?? "";
+    const wchan = readFileSync(`/proc/${pid}/wchan`, "latin1");
+    if (argv0 === "sleep" && wchan.includes("nanosleep")) return;
+    seen = `${JSON.stringify(argv0)} waiting in ${JSON.stringify(wchan)}`;
     await new Promise((r) => setTimeout(r, 20));
   }
-  throw new Error(`process ${pid} still runs ${JSON.stringify(argv0)}, not ${program}`);
+  throw new Error(`process ${pid} is not asleep in sleep: it runs ${seen}`);
 }
 
 async function pidsFrom(file: string): Promise<number[]> {
@@ -113,8 +117,8 @@ describe("pty-service SIGKILLed", () => {
     expect(await killAndWatch(child, [...pids.plain1!, ...pids.plain2!, ...pids.plain3!])).toEqual([]);
   }, 60_000);
 
-  // node-pty opens each PTY master without close-on-exec; PtyProcess marks every fd above
-  // stdio close-on-exec before each spawn, fd 3 too, which startPtyChild leaves open. Without that,
+  // node-pty opens each PTY master without close-on-exec; the fork thread marks every fd above
+  // stdio close-on-exec before each fork, fd 3 too, which startPtyChild leaves open. Without that,
   // program N would hold the masters of all N-1 sessions started before it, and one later
   // program that ignores SIGHUP would keep every earlier terminal open after the pty-service
   // died: the well-behaved programs of those sessions would never get their hang-up.
@@ -123,7 +127,7 @@ describe("pty-service SIGKILLed", () => {
     // A program starts with its terminal on 0, 1 and 2, and nothing else of the pty-service's:
     // no other session's master (/dev/ptmx), no fd the service inherited.
     const all = [pids.plain1, pids.plain2, pids.ignoresHup].map((p) => p![0]!);
-    for (const pid of all) await execed(pid, "sleep");
+    for (const pid of all) await asleep(pid);
     expect(all.map(openFds)).toEqual([["0", "1", "2"], ["0", "1", "2"], ["0", "1", "2"]]);
     expect(await killAndWatch(child, [...pids.plain1!, ...pids.plain2!])).toEqual([]);
   }, 60_000);
