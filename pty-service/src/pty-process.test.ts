@@ -182,10 +182,11 @@ describe("PtyProcess", () => {
     for (let i = 0; i < 50; i++) await run(["-c", "echo $$"]).done;
     expect(ours()).toEqual(before);
     expect(zombieChildren()).toEqual([]);
-    // Started all at once: each gets its own terminal and reports its own exit.
-    const all = await Promise.all(Array.from({ length: 50 }, (_, i) => run(["-c", `echo "$$ ${i}"; exit ${i % 7}`]).done));
+    // Started all at once: each gets its own terminal, none of the others' (ls lists its own fds:
+    // the terminal, its output pipe and the directory it reads), and reports its own exit.
+    const all = await Promise.all(Array.from({ length: 50 }, (_, i) => run(["-c", `echo "$$ ${i} $(ls /proc/self/fd | tr "\\n" " ")"; exit ${i % 7}`]).done));
     all.forEach(({ bytes, exit, pty }, i) => {
-      expect(bytes.toString().trim()).toBe(`${pty.pid} ${i}`);
+      expect(bytes.toString().trim()).toBe(`${pty.pid} ${i} 0 1 2 3`);
       expect(exit).toEqual({ exitCode: i % 7, signal: undefined });
     });
     expect(new Set(all.map((r) => r.pty.pid)).size).toBe(50);
