@@ -14,7 +14,7 @@
  *
  * Groups: throughput (rows 1, 2, 12, 13, then 6, 7, 11, 8 on row 1's session), ingest (9), echo (4, 4b, 5),
  * many (3), memory (10), screen (S1-S5: attach from the screen, snapshot job, ingest with it on vs off), web (W1-W4: the web
- * gateway and a browser), profile. Workloads are generated here from fixed seeds (bench/corpus.ts).
+ * gateway and a browser), spawn (14, 15), profile. Workloads are generated here from fixed seeds (bench/corpus.ts).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, chmodSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -31,10 +31,11 @@ import { runManySessions } from "./rows/many-sessions.js";
 import { runMemory } from "./rows/memory.js";
 import { runProfile, type ProfileOutcome } from "./rows/profile.js";
 import { runScreenRows } from "./rows/screen.js";
+import { runSpawnRows } from "./rows/spawn.js";
 import { runThroughput } from "./rows/throughput.js";
 import { runWeb } from "./rows/web.js";
 
-const GROUPS = ["throughput", "ingest", "echo", "many", "memory", "screen", "web", "profile"] as const;
+const GROUPS = ["throughput", "ingest", "echo", "many", "memory", "screen", "web", "spawn", "profile"] as const;
 type Group = (typeof GROUPS)[number];
 
 /** Workload sizes and repeats, with the reason for each. */
@@ -126,6 +127,7 @@ async function main(): Promise<void> {
     if (groups.has("memory")) await attempt("row 10 (memory)", async () => void rows.push(await runMemory(sys, ctx)));
     if (groups.has("screen")) await attempt("rows S1-S5 (screen)", async () => void rows.push(...(await runScreenRows(sys, ctx))));
     if (groups.has("web")) await attempt("rows W1-W4 (web gateway)", async () => void rows.push(...(await runWeb(sys, ctx, { realistic, small }))));
+    if (groups.has("spawn")) await attempt("rows 14-15 (spawn)", async () => void rows.push(...(await runSpawnRows(sys, ctx))));
     if (groups.has("profile")) await attempt("profile of row 1", async () => void (profile = await runProfile(sys, ctx, realistic, resultsDir)));
   } finally {
     await sys.stop().catch((err: unknown) => log(`stopping the system: ${String(err)}`));

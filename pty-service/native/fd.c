@@ -4,7 +4,8 @@
  * A program started in a PTY must get its terminal on 0, 1 and 2 and nothing else of the
  * pty-service's. Node and libuv open their fds close-on-exec, but node-pty opens each
  * terminal's master without it, and the service may have inherited open fds from whatever
- * started it. setCloexecFrom(3), called right before each spawn, marks them all close-on-exec.
+ * started it. setCloexecFrom(3), called on the fork thread right before each fork
+ * (worker/pty-fork.mjs), marks them all close-on-exec.
  */
 #define _GNU_SOURCE
 #include <dirent.h>

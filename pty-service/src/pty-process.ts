@@ -1,29 +1,27 @@
 /**
- * One program in a pseudo-terminal: a thin wrapper over node-pty that delivers output as bytes
- * and reports the exit only after every byte the program wrote has been read.
+ * One program in a pseudo-terminal: started by node-pty's native fork on the fork thread
+ * (pty-fork.ts), so that the fork never stalls the event loop; read and written here, delivering
+ * output as bytes and reporting the exit only after every byte the program wrote has been read.
  *
- * Why the wrapper: node-pty reads the PTY master through a libuv stream, and libuv ends a stream
+ * The master is read through a libuv stream (a tty.ReadStream, as node-pty does), and libuv ends a stream
  * when poll() reports POLLHUP after a short read. A PTY master reports POLLHUP as soon as the
  * program's side closes, while up to a kernel buffer of output is still unread (reads return at
  * most ~4 KB each), so the tail of the output is dropped: measured here, 64 KiB written just
- * before exit lost 1-14 KiB in about a third of runs. node-pty also destroys the stream 200 ms
- * after the program exits if it has not closed by then, which drops whatever a paused stream
- * (flow control) still holds. Both paths end in the stream's destroy(); this wrapper makes
- * destroy() first read what the stream buffered and then read the master fd directly until the
- * kernel says EIO (the program's side is closed and empty) or EAGAIN (a background process still
- * holds the terminal open and has nothing more to say right now).
+ * before exit lost 1-14 KiB in about a third of runs. Once the program has exited, the stream is
+ * given EXIT_CLOSE_WAIT_MS to close by itself and is then destroyed (a paused stream, under flow
+ * control, never closes by itself). Both paths end in the stream's destroy(), which here first
+ * reads what the stream buffered and then reads the master fd directly until the kernel says EIO
+ * (the program's side is closed and empty) or EAGAIN (a background process still holds the
+ * terminal open and has nothing more to say right now).
  *
- * node-pty also opens the master without close-on-exec; see the constructor and fd.ts.
- *
- * Input goes through InputWriter rather than node-pty's write(): node-pty retries a write the
- * kernel refuses (EAGAIN: the program is not reading) on every event-loop turn, which measured
- * here burns a whole core for as long as any input waits.
+ * Input goes through InputWriter, not a stream: node-pty's own writer retries a write the kernel
+ * refuses (EAGAIN: the program is not reading) on every event-loop turn, which measured here
+ * burns a whole core for as long as any input waits.
  */
 import { readSync, writeSync } from "node:fs";
-import type { Readable } from "node:stream";
-import * as nodePty from "node-pty";
+import tty from "node:tty";
 import { TUNING } from "./config.js";
-import { closeOnExecAboveStdio } from "./fd.js";
+import { forkPty, nodePty, type ForkExit } from "./pty-fork.js";
 import { signalGroup } from "./signals.js";
 
 export interface PtyExit {
@@ -47,12 +45,13 @@ export interface PtyProcessOptions {
   onExit(exit: PtyExit): void;
 }
 
-/** The parts of node-pty's UnixTerminal that are not in its typings but that we need. */
-interface UnixTerminalInternals {
-  _socket: Readable;
-  /** The PTY master: non-blocking, read by _socket, written by InputWriter. */
-  _fd: number;
-}
+/**
+ * After the program exited, how long the output stream may take to close by itself (the
+ * terminal's last holder gone, its buffer read) before it is drained and closed here: the time
+ * node-pty gives it. A paused stream or a background process still holding the terminal would
+ * otherwise keep the exit from being reported.
+ */
+const EXIT_CLOSE_WAIT_MS = 200;
 
 /** While the kernel refuses input, retry after this long, doubling up to the maximum. */
 const INPUT_RETRY_INITIAL_MS = 1;
@@ -122,41 +121,55 @@ class InputWriter {
 
 export class PtyProcess {
   readonly pid: number;
-  private readonly pty: nodePty.IPty;
+  private readonly fd: number;
+  private readonly socket: tty.ReadStream;
   private readonly input: InputWriter;
   private exited = false;
+  /** Set once the master is (about to be) closed: its number may then be reused at once. */
+  private fdClosed = false;
 
-  private constructor(opts: PtyProcessOptions) {
-    // The program gets its terminal on 0, 1 and 2 and nothing else: node-pty leaves every
-    // earlier session's master open across exec, and fds the service inherited would pass on
-    // too. A program holding another session's master keeps that terminal open after the
-    // pty-service dies, so that session's program never gets its hang-up.
-    closeOnExecAboveStdio();
-    this.pty = nodePty.spawn(opts.file, opts.args, {
-      name: opts.env.TERM ?? TUNING.DEFAULT_TERM,
-      cols: opts.cols,
-      rows: opts.rows,
-      cwd: opts.cwd,
-      env: opts.env,
-      // Bytes, never strings: output is stored and replayed exactly as written.
-      encoding: null,
-    });
-    this.pid = this.pty.pid;
-    this.input = new InputWriter((this.pty as unknown as UnixTerminalInternals)._fd);
+  private constructor(opts: PtyProcessOptions, pid: number, fd: number, exit: Promise<ForkExit>) {
+    this.pid = pid;
+    this.fd = fd;
+    this.input = new InputWriter(fd);
+    this.socket = new tty.ReadStream(fd);
+    let closed = false;
+    const whenClosed = new Promise<void>((resolve) =>
+      this.socket.once("close", () => {
+        closed = true;
+        resolve();
+      }),
+    );
+    // EIO when the terminal's last holder closed it: the end of the output, not an error. The
+    // stream is destroyed (and drained) on any error either way.
+    this.socket.on("error", () => {});
     this.installExitDrain(opts.onData);
-    // With `encoding: null` node-pty emits Buffers; its typings only know strings.
-    this.pty.onData((data) => opts.onData(data as unknown as Buffer));
-    this.pty.onExit(({ exitCode, signal }) => {
+    this.socket.on("data", (data: Buffer) => opts.onData(data));
+    void exit.then(async ({ exitCode, signal }) => {
       this.exited = true;
       // Input the program never read is dropped now rather than retried against a closed fd.
       this.input.close();
+      if (!closed) {
+        const timer = setTimeout(() => this.socket.destroy(), EXIT_CLOSE_WAIT_MS);
+        await whenClosed;
+        clearTimeout(timer);
+      }
       opts.onExit(signal ? { exitCode: undefined, signal } : { exitCode, signal: undefined });
     });
   }
 
-  /** Starts the program. Throws if the PTY or the process cannot be created. */
-  static spawn(opts: PtyProcessOptions): PtyProcess {
-    return new PtyProcess(opts);
+  /** Starts the program. Rejects if the PTY or the process cannot be created. */
+  static async spawn(opts: PtyProcessOptions): Promise<PtyProcess> {
+    const { pid, fd, exited } = await forkPty({
+      file: opts.file,
+      args: opts.args,
+      // As node-pty's spawn() builds it: PWD is the cwd, TERM the terminal's name.
+      env: Object.entries({ ...opts.env, PWD: opts.cwd, TERM: opts.env.TERM ?? TUNING.DEFAULT_TERM }).map(([k, v]) => `${k}=${v}`),
+      cwd: opts.cwd,
+      cols: opts.cols,
+      rows: opts.rows,
+    });
+    return new PtyProcess(opts, pid, fd, exited);
   }
 
   write(data: Buffer): void {
@@ -169,16 +182,16 @@ export class PtyProcess {
   }
 
   resize(rows: number, cols: number): void {
-    if (!this.exited) this.pty.resize(cols, rows);
+    if (!this.exited && !this.fdClosed) nodePty.native.resize(this.fd, cols, rows);
   }
 
   /** Stops reading: the kernel buffer fills and the program blocks in write(). */
   pause(): void {
-    this.pty.pause();
+    this.socket.pause();
   }
 
   resume(): void {
-    this.pty.resume();
+    this.socket.resume();
   }
 
   /** Sends a signal to the program's process group. */
@@ -187,20 +200,19 @@ export class PtyProcess {
   }
 
   private installExitDrain(deliver: (chunk: Buffer) => void): void {
-    const internals = this.pty as unknown as UnixTerminalInternals;
-    const socket = internals._socket;
-    const fd = internals._fd;
+    const socket = this.socket;
     const destroy = socket.destroy.bind(socket);
     let drained = false;
     socket.destroy = (err?: Error) => {
       if (!drained) {
         drained = true;
-        // No input may be written once the fd is closed (its number may be reused at once).
+        // Nothing may be written to the fd once it is closed (its number may be reused at once).
+        this.fdClosed = true;
         this.input.close();
         // What the stream already read but has not emitted (paused by flow control): read()
-        // emits it as 'data', through node-pty to deliver().
+        // emits it as 'data', to deliver().
         while (socket.read() !== null);
-        drainFd(fd, deliver);
+        drainFd(this.fd, deliver);
       }
       return destroy(err);
     };

@@ -227,10 +227,10 @@ export class SessionActor implements LinkedSession, FlowParticipant {
 
   // ── commands (messages, but for start, kill and (un)subscribe: see the header) ────────────────
 
-  /** Starts the program; the channel must be open (registration queued). Throws if spawn fails. */
-  start(channel: SessionChannel): void {
+  /** Starts the program; the channel must be open (registration queued). Rejects if spawn fails. */
+  async start(channel: SessionChannel): Promise<void> {
     this.channel = channel;
-    this.pty = PtyProcess.spawn({
+    this.pty = await PtyProcess.spawn({
       file: this.spec.file,
       args: this.spec.args,
       env: this.spec.env,

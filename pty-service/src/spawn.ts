@@ -96,7 +96,7 @@ export async function spawnSession(req: PtyApi.SpawnRequest__Output, deps: Spawn
     );
     // Shutdown may have begun while the store was answering: it would not wait for this one.
     if (!deps.accepting()) throw new ServiceError(Code.UNAVAILABLE, "this pty-service is shutting down; spawn on another node");
-    actor.start(channel);
+    await actor.start(channel);
   } catch (err) {
     deps.registry.discard(actor);
     // Registered but never started: close the record so that it does not wait for the reaper.
@@ -110,6 +110,12 @@ export async function spawnSession(req: PtyApi.SpawnRequest__Output, deps: Spawn
     const why = [(err as Error).message, ...exhaustedResources()].join("; ");
     deps.log.error({ err, sessionId: id, command, why }, "spawn failed");
     throw new ServiceError(Code.RESOURCE_EXHAUSTED, `could not start ${command} in a new terminal: ${why}`);
+  }
+  // The program starts on the fork thread; shutdown may have begun meanwhile and passed this
+  // session over as still starting: end it here, as shutdown ends the others.
+  if (!deps.accepting()) {
+    await actor.kill();
+    throw new ServiceError(Code.UNAVAILABLE, "this pty-service is shutting down; spawn on another node");
   }
   return { sessionId: id, pid: actor.pid };
 }
