@@ -139,17 +139,25 @@ describe("PtyProcess", () => {
   });
 
   it("gives the program fds 0, 1 and 2 only, every signal at its default action, its size, cwd and environment", async () => {
-    // The program waits for a line, read from here meanwhile: a shell listing its own fds would see its pipes.
-    const { started, done } = run(["-c", 'read -r _; grep -E "^Sig(Ign|Blk)" /proc/$$/status | tr -s "\\t" " "; stty size; pwd; echo "TERM=$TERM PWD=$PWD X=$X"'], {
+    // The program says it runs, then waits for a line; its fds are read from here meanwhile (a
+    // shell listing its own fds would see its pipes). Not before it says so: until its exec, the
+    // forked child still holds the fds the exec will close.
+    let ready: () => void = () => {};
+    const running = new Promise<void>((resolve) => (ready = resolve));
+    const { started, done } = run(["-c", 'echo ready; read -r _; grep -E "^Sig(Ign|Blk)" /proc/$$/status | tr -s "\\t" " "; stty size; pwd; echo "TERM=$TERM PWD=$PWD X=$X"'], {
       env: { X: "y z", PATH: "/usr/bin:/bin" },
       cwd: "/usr",
       rows: 33,
       cols: 101,
+      onOutput: (_pty, output) => {
+        if (output.includes("ready\r\n")) ready();
+      },
     });
     const pty = await started;
+    await running;
     expect(readdirSync(`/proc/${pty.pid}/fd`).sort()).toEqual(["0", "1", "2"]);
     pty.write(Buffer.from("go\r"));
-    const lines = (await done).bytes.toString().split(/\r?\n/).slice(1, 6);
+    const lines = (await done).bytes.toString().split(/\r?\n/).slice(2, 7);
     expect(lines).toEqual(["SigBlk: 0000000000000000", "SigIgn: 0000000000000000", "33 101", "/usr", "TERM=xterm-256color PWD=/usr X=y z"]);
   });
 
