@@ -279,7 +279,7 @@ export class Snapshotter {
     let failed: Error | undefined;
     try {
       const inserted = await withTransaction(client, async (tx) => {
-        const inserted = await insertSnapshot(tx, {
+        const added = await insertSnapshot(tx, {
           sessionId,
           atSeq: screen.atSeq,
           byteOffset: screen.offset,
@@ -292,10 +292,10 @@ export class Snapshotter {
           rawLength: raw.length,
           data: encoded.data,
         });
-        if (inserted) await thinBefore(tx, { sessionId, atSeq: screen.atSeq, byteOffset: screen.offset, spanBytes: this.opts.keepEveryBytes });
+        if (added) await thinBefore(tx, { sessionId, atSeq: screen.atSeq, byteOffset: screen.offset, spanBytes: this.opts.keepEveryBytes });
         // Inside the open transaction: a process that dies here leaves nothing of this snapshot.
         await this.opts.onStep?.("inserted", where);
-        return inserted;
+        return added;
       });
       if (inserted) {
         this.stats.snapshotsWritten++;
