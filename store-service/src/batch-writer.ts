@@ -6,7 +6,8 @@
  *   chunks arriving during a flush go into the next one, which starts as soon as it ends.
  * - Writes are idempotent: under the session row lock, chunks at or below the session's durable
  *   watermark are dropped, and the watermark is moved over the contiguous run. The same chunk
- *   sent twice, to this or another replica, is stored once.
+ *   sent twice, to this or another replica, is stored once. What to store, refuse and acknowledge
+ *   per session is decided by planWrite (write-plan.ts), a pure function of the locked row.
  * - Rows are written the fastest way measured (bench/ingest-methods.ts): binary COPY, for the
  *   chunks above the session's highest stored seq, which the row lock guarantees are new. Chunks
  *   between the watermark and that seq (only after a gap) may be stored already and go through
@@ -28,8 +29,11 @@ import { Code, delay as wait, isDependencyDown, type Logger } from "@ptykeep/pro
 import { withTransaction } from "./db/pool.js";
 import { insertChunks, storedChunksAfter, type ChunkInsert } from "./sql/chunks.js";
 import { copyChunks } from "./sql/copy-binary.js";
-import { lockForWrite, updateWatermarks, type WatermarkUpdate, type WriteState } from "./sql/sessions.js";
+import { lockForWrite, updateWatermarks, type WatermarkUpdate } from "./sql/sessions.js";
 import { setRecovered } from "./sql/unreachable.js";
+import { planWrite, type ChunkRejection, type SentChunk, type SessionOutcome as PlannedOutcome } from "./write-plan.js";
+
+export type { ChunkRejection } from "./write-plan.js";
 
 /** Tuning that is not configuration, each with its reason. */
 export const WRITER_TUNING = Object.freeze({
@@ -65,12 +69,6 @@ function mayBeCausedByChunks(err: unknown): boolean {
 /** SQLSTATE of a duplicate key. */
 const UNIQUE_VIOLATION = "23505";
 
-export interface ChunkRejection {
-  code: Code;
-  message: string;
-  seq: number;
-}
-
 /** What a stream gives the writer: how to pause it and where its acks and rejections go. */
 export interface ChunkSink {
   pause(): void;
@@ -103,9 +101,7 @@ export interface WriterMetrics {
   flushed(f: { chunks: number; bytes: number; seconds: number; ok: boolean }): void;
 }
 
-interface Pending extends ChunkInsert {
-  link: Link;
-}
+type Pending = SentChunk<Link>;
 
 class Link implements WriterLink {
   outstanding = 0;
@@ -139,18 +135,8 @@ class Link implements WriterLink {
   }
 }
 
-/** What one flush decided for one session. */
-interface SessionOutcome {
-  /** Undefined when the session does not exist (nothing to ack). */
-  durableSeq: number | undefined;
-  /** Links that sent chunks the flush kept or found already stored: they get the ack. */
-  ackTo: Set<Link>;
-  /**
-   * Per link, the first rejected chunk of each kind: a sender learns every reason its chunks were
-   * refused without one response per refused chunk (a deleted session may have thousands queued).
-   */
-  rejections: Map<Link, Map<Code, ChunkRejection>>;
-}
+/** What one flush decided for one session (write-plan.ts). */
+type SessionOutcome = PlannedOutcome<Link>;
 
 export class BatchWriter {
   private readonly links = new Set<Link>();
@@ -320,7 +306,7 @@ export class BatchWriter {
       for (const id of ids) {
         const chunks = bySession.get(id)!;
         const state = states.get(id);
-        const { outcome, keep, watermark } = this.plan(id, chunks, state);
+        const { outcome, keep, watermark } = planWrite(id, chunks, state, this.opts.seqWindow);
         outcomes.set(id, outcome);
         for (const c of keep) (useCopy && c.seq > state!.max_seq ? fresh : maybeStored).push(c);
         if (watermark) watermarks.push(watermark);
@@ -336,59 +322,6 @@ export class BatchWriter {
       for (const r of revived) this.opts.log.info({ sessionId: r.session_id, unreachableMs: r.unreachable_ms }, "session running again: its output arrives after it was declared lost");
       return outcomes;
     });
-  }
-
-  /** Decides, for one session's chunks in a flush, what to store, reject and acknowledge. */
-  private plan(sessionId: string, chunks: Pending[], state: WriteState | undefined) {
-    const outcome: SessionOutcome = { durableSeq: state?.durable_seq, ackTo: new Set(), rejections: new Map() };
-    const reject = (c: Pending, code: Code, message: string) => {
-      let byCode = outcome.rejections.get(c.link);
-      if (!byCode) outcome.rejections.set(c.link, (byCode = new Map()));
-      if (!byCode.has(code)) byCode.set(code, { code, message, seq: c.seq });
-    };
-    if (!state) {
-      for (const c of chunks) reject(c, Code.NOT_FOUND, `session ${sessionId} does not exist (never registered, or deleted)`);
-      return { outcome, keep: [] as ChunkInsert[], watermark: undefined };
-    }
-    chunks.sort((a, b) => a.seq - b.seq);
-    let durableSeq = state.durable_seq;
-    let durableBytes = state.durable_bytes;
-    let maxSeq = state.max_seq;
-    let previousSeq = -1;
-    const keep: Pending[] = [];
-    for (const c of chunks) {
-      if (state.final_seq !== null && c.seq > state.final_seq) {
-        reject(c, Code.FAILED_PRECONDITION, `session ${sessionId} ended with final seq ${state.final_seq}; chunk seq ${c.seq} comes after it`);
-        continue;
-      }
-      if (c.seq > state.durable_seq + this.opts.seqWindow) {
-        reject(c, Code.OUT_OF_RANGE, `chunk seq ${c.seq} of session ${sessionId} is more than ${this.opts.seqWindow} ahead of the stored history (durable seq ${state.durable_seq})`);
-        continue;
-      }
-      // Already stored (an earlier flush, or a resend of an acknowledged chunk), or sent twice in
-      // this batch: dropped, and its sender re-acked with the current watermark.
-      if (c.seq <= durableSeq || c.seq === previousSeq) {
-        outcome.ackTo.add(c.link);
-        continue;
-      }
-      if (c.seq === durableSeq + 1) {
-        if (c.offset !== durableBytes) {
-          reject(c, Code.INVALID_ARGUMENT, `chunk seq ${c.seq} of session ${sessionId} has offset ${c.offset}; the output before it ends at byte ${durableBytes}`);
-          continue;
-        }
-        durableSeq = c.seq;
-        durableBytes = c.offset + c.data.length;
-      }
-      // Beyond a gap: stored now, and the watermark moves over it once the gap is filled.
-      previousSeq = c.seq;
-      maxSeq = Math.max(maxSeq, c.seq);
-      keep.push(c);
-      outcome.ackTo.add(c.link);
-    }
-    const changed = durableSeq !== state.durable_seq || maxSeq !== state.max_seq;
-    outcome.durableSeq = durableSeq;
-    const watermark = changed ? { sessionId, durableSeq, durableBytes, maxSeq, needsGapScan: maxSeq > durableSeq } : undefined;
-    return { outcome, keep: keep.map(({ link: _link, ...c }) => c), watermark };
   }
 
   /**

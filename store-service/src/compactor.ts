@@ -26,8 +26,11 @@
 import type pg from "pg";
 import type { Logger } from "@ptykeep/proto";
 import type { StoreMetrics } from "./metrics.js";
+import { carveSegment } from "./carve-segment.js";
 import { encodeSegment, SEGMENT_RAW_BYTES, type CodecId } from "./codec.js";
+import { withTransaction } from "./db/pool.js";
 import { deleteExpiredSessions, trimToCap, type RetentionStats } from "./retention.js";
+import { SESSION_LOCK_CLASS, tryLockSession, unlockSession } from "./sql/session-locks.js";
 import { getSession } from "./sql/sessions.js";
 import {
   compactionCandidates,
@@ -60,8 +63,8 @@ export const COMPACTOR_TUNING = Object.freeze({
    * means PostgreSQL itself is failing, and the pass ends for the next one to retry.
    */
   FAILURES_PER_PASS: 3,
-  /** Namespace of the per-session advisory locks (first key of the two-key form; "ptkc" in ASCII). */
-  SESSION_LOCK_CLASS: 0x70746b63,
+  /** Namespace of the per-session advisory locks (sql/session-locks.ts). */
+  SESSION_LOCK_CLASS,
 });
 
 /** Points where the compaction of a segment can be interrupted (tests inject faults here). */
@@ -187,18 +190,14 @@ export class Compactor {
     const client = await this.opts.pool.connect();
     let failed: Error | undefined;
     try {
-      const { rows } = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock($1::integer, hashtext($2)) AS ok`, [
-        COMPACTOR_TUNING.SESSION_LOCK_CLASS,
-        sessionId,
-      ]);
-      if (!rows[0]?.ok) {
+      if (!(await tryLockSession(client, sessionId))) {
         this.stats.sessionsSkippedLocked++;
         return undefined;
       }
       const result = await fn(client);
       // On failure the lock goes with the destroyed connection; on success it is released here,
       // before the connection returns to the pool.
-      await client.query(`SELECT pg_advisory_unlock($1::integer, hashtext($2))`, [COMPACTOR_TUNING.SESSION_LOCK_CLASS, sessionId]);
+      await unlockSession(client, sessionId);
       return result;
     } catch (err) {
       failed = err instanceof Error ? err : new Error(String(err));
@@ -238,37 +237,25 @@ export class Compactor {
       }
       if (metas.length === 0 || metas[0]!.seq !== from) return written;
       // How many rows go into this segment, and whether it is full.
-      let n = 0;
-      let bytes = 0;
-      let full = false;
-      let reachedHot = false;
-      for (const m of metas) {
-        if (n === COMPACTOR_TUNING.MAX_CHUNKS_PER_SEGMENT || (n > 0 && bytes + m.length > this.segmentRawBytes)) {
-          full = true;
-          break;
-        }
-        if (!ended && !overCap && m.ts_us >= coldBeforeUs) {
-          reachedHot = true;
-          break;
-        }
-        const prev = metas[n - 1];
-        if (prev && (m.seq !== prev.seq + 1 || m.byte_offset !== prev.byte_offset + prev.length)) {
-          this.opts.log.error({ sessionId, seq: m.seq }, "durable raw rows are not contiguous; compaction of this session stops here");
-          return written;
-        }
-        bytes += m.length;
-        n++;
+      const cut = carveSegment(metas, {
+        maxRawBytes: this.segmentRawBytes,
+        maxChunks: COMPACTOR_TUNING.MAX_CHUNKS_PER_SEGMENT,
+        coldBeforeUs,
+        ended,
+        overCap,
+        durableSeq: session.durable_seq,
+      });
+      if (cut.action === "stop") {
+        this.opts.log.error({ sessionId, seq: cut.brokenAtSeq }, "durable raw rows are not contiguous; compaction of this session stops here");
+        return written;
       }
-      // Every durable row is in this segment and really cold (over the cap, hot rows are packed
-      // into full segments only): the session has gone quiet.
-      const quiet = !reachedHot && !full && metas[n - 1]!.seq === session.durable_seq && metas[n - 1]!.ts_us < coldBeforeUs;
-      if (n === 0 || !(full || ended || quiet)) return written;
-      const extent = metas.slice(0, n);
-      if (!(await this.writeSegment(client, sessionId, extent, bytes, signal))) return written;
+      if (cut.action === "wait") return written;
+      const extent = metas.slice(0, cut.chunks);
+      if (!(await this.writeSegment(client, sessionId, extent, cut.rawBytes, signal))) return written;
       written++;
-      from += n;
-      metas = metas.slice(n);
-      if (!full) return written;
+      from += cut.chunks;
+      metas = metas.slice(cut.chunks);
+      if (!cut.full) return written;
     }
   }
 
@@ -295,38 +282,50 @@ export class Compactor {
     const encoded = await encodeSegment(raw, { signal, ...(this.opts.codec ? { codec: this.opts.codec } : {}) });
     await this.opts.onStep?.("compressed", where);
     const firstTsUs = metas[0]!.ts_us;
-    await client.query("BEGIN");
+    let rollbackFailed: Error | undefined;
     try {
-      const inserted = await insertSegment(client, {
-        sessionId,
-        firstSeq,
-        lastSeq,
-        firstOffset: metas[0]!.byte_offset,
-        byteLength: rawBytes,
-        codec: encoded.codec,
-        data: encoded.data,
-        chunkLengths: metas.map((m) => m.length),
-        firstTsUs,
-        tsDeltasUs: metas.map((m) => m.ts_us - firstTsUs),
-      });
-      await this.opts.onStep?.("inserted", where);
-      const deleted = inserted ? await deleteRawChunks(client, where) : 0;
-      await this.opts.onStep?.("deleted", where);
-      if (!inserted || deleted !== metas.length) {
-        await client.query("ROLLBACK");
-        this.stats.segmentsAbandoned++;
-        this.opts.log.warn({ sessionId, firstSeq, lastSeq, deleted, expected: metas.length }, "rows changed under compaction; segment abandoned");
-        return false;
-      }
-      await client.query("COMMIT");
+      await withTransaction(
+        client,
+        async (tx) => {
+          const inserted = await insertSegment(tx, {
+            sessionId,
+            firstSeq,
+            lastSeq,
+            firstOffset: metas[0]!.byte_offset,
+            byteLength: rawBytes,
+            codec: encoded.codec,
+            data: encoded.data,
+            chunkLengths: metas.map((m) => m.length),
+            firstTsUs,
+            tsDeltasUs: metas.map((m) => m.ts_us - firstTsUs),
+          });
+          await this.opts.onStep?.("inserted", where);
+          const deleted = inserted ? await deleteRawChunks(tx, where) : 0;
+          await this.opts.onStep?.("deleted", where);
+          // Rolled back: the rows stay raw, as they are now.
+          if (!inserted || deleted !== metas.length) throw new SegmentAbandoned(deleted);
+        },
+        { onRollbackError: (err) => (rollbackFailed = err) },
+      );
     } catch (err) {
-      await client.query("ROLLBACK").catch(() => {});
-      throw err;
+      if (!(err instanceof SegmentAbandoned)) throw err;
+      // A connection whose ROLLBACK failed is not used on: the session fails, and the connection goes.
+      if (rollbackFailed) throw rollbackFailed;
+      this.stats.segmentsAbandoned++;
+      this.opts.log.warn({ sessionId, firstSeq, lastSeq, deleted: err.deleted, expected: metas.length }, "rows changed under compaction; segment abandoned");
+      return false;
     }
     this.stats.segmentsWritten++;
     this.stats.chunksCompacted += metas.length;
     this.stats.rawBytesCompacted += rawBytes;
     this.stats.storedBytesWritten += encoded.data.length;
     return true;
+  }
+}
+
+/** Thrown inside a segment's transaction to roll it back when the rows changed under it. */
+class SegmentAbandoned extends Error {
+  constructor(readonly deleted: number) {
+    super("rows changed under compaction; segment abandoned");
   }
 }

@@ -13,6 +13,7 @@
 import type pg from "pg";
 import type { Logger } from "@ptykeep/proto";
 import { runPeriodically, type PeriodicJob } from "./periodic.js";
+import { databaseIsReadOnly } from "./sql/database-health.js";
 
 export interface DatabaseHealthOptions {
   pool: pg.Pool;
@@ -33,8 +34,7 @@ export function watchDatabaseHealth(opts: DatabaseHealthOptions): PeriodicJob {
     run: async (signal) => {
       let error: Error | undefined;
       try {
-        const res = await opts.pool.query<{ read_only: boolean }>("SELECT current_setting('transaction_read_only') = 'on' AS read_only");
-        if (res.rows[0]?.read_only) error = new Error("the database is read-only (a standby, or a primary after a failover?); output cannot be stored");
+        if (await databaseIsReadOnly(opts.pool)) error = new Error("the database is read-only (a standby, or a primary after a failover?); output cannot be stored");
       } catch (err) {
         error = err instanceof Error ? err : new Error(String(err));
       }

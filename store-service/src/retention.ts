@@ -70,17 +70,14 @@ export async function trimToCap(
         p.log.warn({ err, sessionId: p.sessionId, atSeq: last.last_seq }, "screen snapshot at the new start of history failed; trimming without it");
       });
     }
-    await client.query("BEGIN");
-    try {
-      await deleteSegmentsThrough(client, p.sessionId, last.last_seq);
+    // On the connection holding the session's lock; a failure ends the session's turn, and the
+    // caller discards that connection.
+    await withTransaction(client, async (tx) => {
+      await deleteSegmentsThrough(tx, p.sessionId, last.last_seq);
       // Snapshots of dropped history go with it; the one at the new start stays.
-      await deleteSnapshotsBefore(client, p.sessionId, last.last_seq);
-      await setFirstKept(client, { sessionId: p.sessionId, firstKeptSeq: last.last_seq + 1, firstKeptOffset: last.first_offset + last.byte_length });
-      await client.query("COMMIT");
-    } catch (err) {
-      await client.query("ROLLBACK").catch(() => {});
-      throw err;
-    }
+      await deleteSnapshotsBefore(tx, p.sessionId, last.last_seq);
+      await setFirstKept(tx, { sessionId: p.sessionId, firstKeptSeq: last.last_seq + 1, firstKeptOffset: last.first_offset + last.byte_length });
+    });
     if (step === 0) p.stats.sessionsTrimmed++;
     p.stats.segmentsDropped += count;
     p.stats.bytesDropped += dropped;

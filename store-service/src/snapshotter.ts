@@ -25,10 +25,11 @@
 import type pg from "pg";
 import type { Logger } from "@ptykeep/proto";
 import type { StoreMetrics } from "./metrics.js";
-import { COMPACTOR_TUNING } from "./compactor.js";
 import { encodeSegment, type CodecId } from "./codec.js";
+import { withTransaction } from "./db/pool.js";
 import { HISTORY_TUNING, storedHistorySource, type ChunkSource } from "./history.js";
 import { atRest, createEmulator, feed, serializeScreen, settle, type Emulator } from "./screen.js";
+import { tryLockSession, unlockSession } from "./sql/session-locks.js";
 import { getSession } from "./sql/sessions.js";
 import { sizeBefore, sizeEventsBetween } from "./sql/size-events.js";
 import { decodeSnapshot } from "./screen-start.js";
@@ -278,24 +279,25 @@ export class Snapshotter {
     const client = await this.opts.pool.connect();
     let failed: Error | undefined;
     try {
-      await client.query("BEGIN");
-      const inserted = await insertSnapshot(client, {
-        sessionId,
-        atSeq: screen.atSeq,
-        byteOffset: screen.offset,
-        chunkTsUs: screen.tsUs,
-        rows: screen.term.rows,
-        cols: screen.term.cols,
-        scrollbackLines: scrollback,
-        reason,
-        codec: encoded.codec,
-        rawLength: raw.length,
-        data: encoded.data,
+      const inserted = await withTransaction(client, async (tx) => {
+        const added = await insertSnapshot(tx, {
+          sessionId,
+          atSeq: screen.atSeq,
+          byteOffset: screen.offset,
+          chunkTsUs: screen.tsUs,
+          rows: screen.term.rows,
+          cols: screen.term.cols,
+          scrollbackLines: scrollback,
+          reason,
+          codec: encoded.codec,
+          rawLength: raw.length,
+          data: encoded.data,
+        });
+        if (added) await thinBefore(tx, { sessionId, atSeq: screen.atSeq, byteOffset: screen.offset, spanBytes: this.opts.keepEveryBytes });
+        // Inside the open transaction: a process that dies here leaves nothing of this snapshot.
+        await this.opts.onStep?.("inserted", where);
+        return added;
       });
-      if (inserted) await thinBefore(client, { sessionId, atSeq: screen.atSeq, byteOffset: screen.offset, spanBytes: this.opts.keepEveryBytes });
-      // Inside the open transaction: a process that dies here leaves nothing of this snapshot.
-      await this.opts.onStep?.("inserted", where);
-      await client.query("COMMIT");
       if (inserted) {
         this.stats.snapshotsWritten++;
         this.stats.rawBytesWritten += raw.length;
@@ -304,7 +306,6 @@ export class Snapshotter {
       }
     } catch (err) {
       failed = err instanceof Error ? err : new Error(String(err));
-      await client.query("ROLLBACK").catch(() => {});
       throw err;
     } finally {
       client.release(failed);
@@ -332,13 +333,12 @@ export class Snapshotter {
     const client = await this.opts.pool.connect();
     let failed: Error | undefined;
     try {
-      const { rows } = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock($1::integer, hashtext($2)) AS ok`, [COMPACTOR_TUNING.SESSION_LOCK_CLASS, sessionId]);
-      if (!rows[0]?.ok) {
+      if (!(await tryLockSession(client, sessionId))) {
         this.stats.sessionsSkippedLocked++;
         return;
       }
       await fn();
-      await client.query(`SELECT pg_advisory_unlock($1::integer, hashtext($2))`, [COMPACTOR_TUNING.SESSION_LOCK_CLASS, sessionId]);
+      await unlockSession(client, sessionId);
     } catch (err) {
       failed = err instanceof Error ? err : new Error(String(err));
       throw err;

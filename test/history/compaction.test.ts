@@ -195,6 +195,33 @@ describe("Compactor", () => {
     }
   });
 
+  it("a segment whose rows change under it is rolled back whole, and its connection goes back to the pool unlocked", async () => {
+    const id = await newSession(fx);
+    await appendPieces(fx, id, outputPieces(40, 9));
+    let gone: number | undefined;
+    const compactor = fx.compactor({
+      segmentRawBytes: 32 * 1024,
+      onStep: async (step, segment) => {
+        // Inside the segment's open transaction, another writer removes one of its rows.
+        if (step !== "inserted" || gone !== undefined) return;
+        gone = segment.lastSeq;
+        await fx.query("DELETE FROM output_chunks WHERE session_id = $1 AND seq = $2", [id, gone]);
+      },
+    });
+    await compactor.runOnce();
+    expect(gone).toBeDefined();
+    expect(compactor.stats.segmentsAbandoned).toBe(1);
+    expect(compactor.stats.segmentsWritten).toBe(0);
+    // No segment, and every row but the removed one still raw.
+    const l = await layout(fx, id);
+    expect(l.segments).toEqual([]);
+    expect(l.seqs).toEqual(Array.from({ length: 40 }, (_, k) => k + 1).filter((s) => s !== gone));
+    // The session's lock was released on that connection, not left to a connection close.
+    expect(await fx.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::oid", [COMPACTOR_TUNING.SESSION_LOCK_CLASS])).toEqual([]);
+    // Its history now has a hole: gone, so that the other tests' compactors do not work on it.
+    await unaryCall(fx.client, "DeleteSession", { sessionId: id, force: true });
+  });
+
   it("three compactors at once handle each range once", async () => {
     const ids = await Promise.all(Array.from({ length: 6 }, () => newSession(fx)));
     const wants = new Map<string, ReturnType<typeof outputs>>();

@@ -16,14 +16,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type pg from "pg";
 import type { Logger } from "@ptykeep/proto";
+import { withTransaction } from "./pool.js";
+import { createMigrationsTable, lockMigrations, recordedMigrations, recordMigration, runMigrationFile, serverVersion, unlockMigrations } from "../sql/migrations.js";
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../migrations");
-
-/**
- * Arbitrary but fixed key of the advisory lock: "ptykeep" in ASCII (0x7074796b656570) as a
- * bigint. Written in decimal: hexadecimal integer literals only parse from PostgreSQL 16 on.
- */
-const MIGRATION_LOCK_KEY = "31653262233265520";
 
 /**
  * The oldest PostgreSQL the store runs on (server_version_num): 15, the oldest major version still
@@ -71,16 +67,14 @@ export async function migrate(pool: pg.Pool, log: Logger, dir = MIGRATIONS_DIR):
   };
   client.on("error", onError);
   try {
-    const server = (await client.query<{ num: string; version: string }>("SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version")).rows[0]!;
-    if (Number(server.num) < MIN_POSTGRES_VERSION_NUM) {
+    const server = await serverVersion(client);
+    if (server.num < MIN_POSTGRES_VERSION_NUM) {
       throw new Error(`PostgreSQL ${server.version} is too old: the store needs PostgreSQL ${MIN_POSTGRES_VERSION_NUM / 10000} or newer`);
     }
-    await client.query(`SELECT pg_advisory_lock(${MIGRATION_LOCK_KEY}::bigint)`);
+    await lockMigrations(client);
     try {
-      await client.query(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
-      );
-      const recorded = (await client.query<{ version: number; name: string }>("SELECT version, name FROM schema_migrations ORDER BY version")).rows;
+      await createMigrationsTable(client);
+      const recorded = await recordedMigrations(client);
       const known = new Set(migrations.map((m) => m.version));
       const unknown = recorded.filter((r) => !known.has(r.version));
       if (unknown.length > 0) {
@@ -92,23 +86,28 @@ export async function migrate(pool: pg.Pool, log: Logger, dir = MIGRATIONS_DIR):
       const done = new Set(recorded.map((r) => r.version));
       for (const m of migrations) {
         if (done.has(m.version)) continue;
-        await client.query("BEGIN");
         try {
-          await client.query(m.sql);
-          await client.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [m.version, m.name]);
-          await client.query("COMMIT");
+          await withTransaction(
+            client,
+            async (tx) => {
+              await runMigrationFile(tx, m.sql);
+              await recordMigration(tx, m);
+            },
+            {
+              onRollbackError: (rollbackErr) => {
+                broken ??= rollbackErr;
+                log.warn({ err: rollbackErr.message, migration: m.name }, "ROLLBACK of a failed migration failed; its connection is discarded");
+              },
+            },
+          );
         } catch (err) {
-          await client.query("ROLLBACK").catch((rollbackErr: Error) => {
-            broken ??= rollbackErr;
-            log.warn({ err: rollbackErr.message, migration: m.name }, "ROLLBACK of a failed migration failed; its connection is discarded");
-          });
           throw new Error(`migration ${m.name} failed: ${(err as Error).message}`, { cause: err });
         }
         applied.push(m.name);
         log.info({ migration: m.name }, "applied migration");
       }
     } finally {
-      await client.query(`SELECT pg_advisory_unlock(${MIGRATION_LOCK_KEY}::bigint)`).catch((unlockErr: Error) => {
+      await unlockMigrations(client).catch((unlockErr: Error) => {
         broken ??= unlockErr;
         log.warn({ err: unlockErr.message }, "releasing the migration lock failed; its connection is discarded (the server frees the lock with it)");
       });

@@ -1,5 +1,6 @@
 /**
- * The PostgreSQL connection pool of one store process, and a transaction helper.
+ * The PostgreSQL connection pool of one store process, and the transaction helper every
+ * transaction of the store goes through.
  *
  * PostgreSQL restarts and network blips must never crash the service: every failure surfaces as a
  * rejected query (mapped to UNAVAILABLE, or retried by the batch writer), and the pool opens a
@@ -60,27 +61,55 @@ export function createPool(opts: PoolOptions): pg.Pool {
 
 export type Queryable = pg.Pool | pg.ClientBase;
 
+export interface TransactionOptions {
+  /**
+   * Told when the ROLLBACK after a failure fails too. The error thrown stays the one that caused
+   * the rollback; a caller that owns the client learns here that its connection is in an unknown
+   * state (possibly still inside the transaction) and must not be reused.
+   */
+  onRollbackError?: (err: Error) => void;
+}
+
 /**
- * Runs fn inside BEGIN … COMMIT on one connection; rolls back on any error. A connection that
- * failed is destroyed rather than returned to the pool.
+ * Runs fn inside BEGIN … COMMIT and rolls back on any error, which it rethrows. Every transaction
+ * of the store goes through here.
+ *
+ * - Given the pool: on a connection of its own, returned to the pool afterwards; a connection that
+ *   failed is destroyed rather than returned.
+ * - Given a client already checked out (one holding a session's advisory lock, say): on that
+ *   client, which stays the caller's to release.
  */
-export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+export function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, opts?: TransactionOptions): Promise<T>;
+export function withTransaction<C extends pg.ClientBase, T>(client: C, fn: (client: C) => Promise<T>, opts?: TransactionOptions): Promise<T>;
+// fn is typed by the overloads above: it gets the client it was given, or the pool's client.
+export async function withTransaction<T>(db: pg.Pool | pg.ClientBase, fn: (client: never) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
+  if (!(db instanceof pg.Pool)) return inTransaction(db, fn, opts);
+  const client = await db.connect();
   let broken: Error | undefined;
   try {
-    await client.query("BEGIN");
-    const result = await fn(client);
-    await client.query("COMMIT");
-    return result;
+    return await inTransaction(client, fn, opts);
   } catch (err) {
-    broken = err instanceof Error ? err : new Error(String(err));
-    await client.query("ROLLBACK").catch(() => {});
+    broken = toError(err);
     throw err;
   } finally {
     // Releasing with an error destroys the connection: after a failure we cannot know its state.
     client.release(broken && isConnectionFault(broken) ? broken : undefined);
   }
 }
+
+async function inTransaction<T>(client: pg.ClientBase, fn: (client: never) => Promise<T>, opts: TransactionOptions): Promise<T> {
+  try {
+    await client.query("BEGIN");
+    const result = await fn(client as never);
+    await client.query("COMMIT");
+    return result;
+  } catch (err) {
+    await client.query("ROLLBACK").catch((rollbackErr: unknown) => opts.onRollbackError?.(toError(rollbackErr)));
+    throw err;
+  }
+}
+
+const toError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
 /** Errors after which the connection itself is suspect (as opposed to a constraint violation). */
 function isConnectionFault(err: Error): boolean {
