@@ -31,9 +31,10 @@
  *   span of keepEveryBytes (the first point due in the span) and the newest, not one every
  *   everyBytes that the next one would delete at once. A job that falls behind thus does less
  *   work per byte, not more.
- * - A duty cycle (cpuShare, STORE_SNAPSHOT_CPU_PERCENT): the time spent parsing, serialising,
- *   restoring and compressing is measured per unit of work (one chunk, one snapshot), and the job
- *   waits after it so that its busy time stays within that share of the time it runs. Under
+ * - A duty cycle (cpuShare, STORE_SNAPSHOT_CPU_PERCENT): the time spent reading pages of output,
+ *   parsing, serialising, restoring and compressing is measured per unit of work (one page, one
+ *   chunk, one snapshot), and the job waits after it so that its busy time stays within that
+ *   share of the time it runs. Under
  *   load the screens lag behind the output instead of the output lagging behind the job.
  */
 import { setImmediate as yieldTurn, setTimeout as sleep } from "node:timers/promises";
@@ -143,10 +144,12 @@ export class Snapshotter {
   }
 
   /**
-   * Runs one unit of the job's work (one chunk parsed, one restore, one snapshot serialised and
-   * compressed), measured; then gives the event loop a turn, and waits what the duty cycle owes.
-   * The units parse synchronously (parseNow), so the time measured is the job's own, except for
-   * the compression's, which runs on libuv's pool and counts with the wait for it.
+   * Runs one unit of the job's work (a page read, one chunk parsed, one restore, one snapshot
+   * serialised and compressed), measured; then gives the event loop a turn, and waits what the
+   * duty cycle owes. The parsing is synchronous (parseNow), so its time is the job's own; reads
+   * and compression count with their waits (PostgreSQL, libuv's pool), which errs towards waiting
+   * more. Wall-clock time also counts the time the process was not scheduled: on a busy machine
+   * the job works less.
    */
   private async work<T>(signal: AbortSignal, fn: () => T | Promise<T>): Promise<T> {
     const started = performance.now();
@@ -301,9 +304,12 @@ export class Snapshotter {
     let next = screen.atSeq + 1;
     while (next <= toSeq) {
       signal.throwIfAborted();
-      const rows = await this.source.page(pool, { sessionId, fromSeq: next, toSeq, maxRows: HISTORY_TUNING.PAGE_ROWS, maxBytes: HISTORY_TUNING.PAGE_BYTES });
+      // A page read counts as work, waiting on PostgreSQL included: its CPU there (and the
+      // decoding here) is taken from the same cores as ingest's.
+      const rows = await this.work(signal, () => this.source.page(pool, { sessionId, fromSeq: next, toSeq, maxRows: HISTORY_TUNING.PAGE_ROWS, maxBytes: HISTORY_TUNING.PAGE_BYTES }));
       if (rows.length === 0 || rows[0]!.seq !== next) break;
-      const resizes = await sizeEventsBetween(pool, sessionId, rows[0]!.seq, rows[rows.length - 1]!.seq);
+      const first = rows[0]!.seq;
+      const resizes = await this.work(signal, () => sizeEventsBetween(pool, sessionId, first, rows[rows.length - 1]!.seq));
       let r = 0;
       for (const row of rows) {
         if (row.seq !== next) return next - 1;
