@@ -158,9 +158,10 @@ export const STORE_DEFAULTS = Object.freeze({
   /** A screenful many times over, as terminals keep by default (xterm.js: 1000). */
   SNAPSHOT_SCROLLBACK: 1_000,
   /**
-   * Measured (bench row S5): the job's work then costs ingest through the same store less than
-   * the 10 % noise, while it still keeps up with several MB/s of output (row S3's MB per CPU second
-   * times this share).
+   * A quarter of one core: with the job on, ingest through the same store stays within the noise
+   * of the run with it off (bench row S5, both in one run), and at row S3's ~16 MB of output per
+   * CPU second the job still follows about 4 MB/s of output per replica; beyond that, screens
+   * trail the output (a pass then stores fewer snapshots per byte, so it catches up faster).
    */
   SNAPSHOT_CPU_PERCENT: 25,
   REAPER: true,
