@@ -87,6 +87,15 @@ export async function runManySessions(sys: BenchSystem, ctx: RunContext, corpus:
     const wallS = (performance.now() - writingFrom) / 1000;
     const cpu1 = cpu();
     const cpuShare = (k: keyof typeof cpu0) => fmt(((cpu1[k] - cpu0[k]) / wallS) * 100, 0);
+    // The store's snapshot job works on these sessions meanwhile: how far its screens trail the output.
+    const screens = await sys.db.query<{ n: string; behind: string }>(
+      `SELECT count(x.at_seq) AS n, s.durable_bytes - coalesce(max(x.byte_offset), 0) AS behind
+       FROM sessions s LEFT JOIN screen_snapshots x ON x.session_id = s.session_id
+       WHERE s.session_id = ANY($1::uuid[]) GROUP BY s.session_id, s.durable_bytes`,
+      [ids],
+    );
+    const behindKiB = screens.rows.map((r) => Number(r.behind) / 1024);
+    const snapshotNote = `The store's snapshot job ran meanwhile (STORE_SNAPSHOT_CPU_PERCENT ${process.env.STORE_SNAPSHOT_CPU_PERCENT ?? "default"}, STORE_SNAPSHOTTER ${process.env.STORE_SNAPSHOTTER ?? "default"}): ${screens.rows.reduce((a, r) => a + Number(r.n), 0)} snapshots of these sessions kept after thinning; at the last ack, output past a session's newest snapshot p50 ${fmt(quantile(behindKiB, 0.5), 0)} KiB, max ${fmt(Math.max(...behindKiB), 0)} KiB.`;
     const lags = observer.lagsMs;
     // Lag over time, per second of chunk timestamps: a start-up transient, periodic spikes and a
     // steady backlog look different here.
@@ -112,6 +121,7 @@ export async function runManySessions(sys: BenchSystem, ctx: RunContext, corpus:
       met: p99 <= MANY.LAG_P99_LIMIT_MS && pausedSeen.size === 0 && observer.rejections === 0,
       notes: [
         `${MANY.SESSIONS} perl writers, ${MANY.CHUNK_BYTES} bytes every ${MANY.INTERVAL_MS} ms each (${fmt((MANY.SESSIONS * MANY.CHUNK_BYTES * 1000) / MANY.INTERVAL_MS / 1e6)} MB/s in all), ${fmt(observer.bytes / 1e6)} MB of ${fmt(expectedBytes / 1e6)} MB expected went to the store in ${observer.chunks} chunks; ${fmt(wallS)} s from the start signal to the last ack (spawning took ${fmt(spawnS)} s before; the writers wait for one typed byte so they all start together). Lag = ack seen - chunk timestamp, per chunk, measured through a pass-through proxy in front of the store (adds one hop). Paused checked by ${polls} polls of ListSessions every ${MANY.PAUSE_POLL_MS} ms. Of the lag, before reaching the store (pty-service side): p50 ${fmt(quantile(observer.sendLagsMs, 0.5))} ms, p99 ${fmt(quantile(observer.sendLagsMs, 0.99))} ms; from arrival to ack (store side): p50 ${fmt(quantile(observer.storeLagsMs, 0.5))} ms, p99 ${fmt(quantile(observer.storeLagsMs, 0.99))} ms. Per second of writing, the p99 lag was above ${MANY.LAG_P99_LIMIT_MS} ms in ${slowSeconds.length} of ${timeline.length} seconds (${slowSeconds.join(", ") || "none"}); worst second ${worst.second} at ${fmt(worst.p99)} ms. After the first ${MANY.WARMUP_S} s, p99 ${fmt(steadyP99)} ms over ${steady.length} chunks. Store rejections: ${observer.rejections}. CPU over the run, % of one core: pty-service ${cpuShare("pty")}, store-service ${cpuShare("store")}, PostgreSQL ${cpuShare("postgres")}, suite with the proxy ${cpuShare("suite")}.`,
+        snapshotNote,
       ],
       data: { timeline, steadyP99, sendLagP99: quantile(observer.sendLagsMs, 0.99), storeLagP99: quantile(observer.storeLagsMs, 0.99), sessions: MANY.SESSIONS, seconds, chunks: observer.chunks, bytes: observer.bytes, expectedBytes, p50, p99, max, paused: [...pausedSeen], spawnS, wallS },
     };

@@ -247,7 +247,7 @@ async function ingestWithJob(sys: BenchSystem, ctx: RunContext, corpus: Buffer):
     target: `within noise (≥ ${fmt(1 - SCREEN.INGEST_NOISE, 2)}×)`,
     met: r >= 1 - SCREEN.INGEST_NOISE,
     notes: [
-      `${fmt(corpus.length / MiB, 0)} MiB of the realistic corpus per round in ${SCREEN.CHUNK_BYTES / 1024} KiB chunks through one AppendOutput stream from the suite (the store's half of row 1's durable path): the first half untimed, the second half timed to its last ack. ${rounds} round(s) per mode, alternating off/on, medians. Off: the round's session locked by the suite, so the store child's job (running, default settings) skips it; on: the timed half starts once the job has stored its first snapshot of the session, so it is busy with the first half meanwhile (still busy at the last ack in ${busy} of ${rounds} rounds). Store CPU per MB: over the timed half, the job's share included when on.`,
+      `${fmt(corpus.length / MiB, 0)} MiB of the realistic corpus per round in ${SCREEN.CHUNK_BYTES / 1024} KiB chunks through one AppendOutput stream from the suite (the store's half of row 1's durable path): the first half untimed, the second half timed to its last ack. ${rounds} round(s) per mode, alternating off/on, medians. Off: the round's session locked by the suite, so the store child's job (running, otherwise default settings, STORE_SNAPSHOT_CPU_PERCENT ${process.env.STORE_SNAPSHOT_CPU_PERCENT ?? STORE_DEFAULTS.SNAPSHOT_CPU_PERCENT}) skips it; on: the timed half starts once the job has stored its first snapshot of the session, so it is busy with the first half meanwhile (still busy at the last ack in ${busy} of ${rounds} rounds). Store CPU per MB: over the timed half, the job's share included when on.`,
     ],
     data: result,
   };

@@ -97,6 +97,7 @@ describe("loadStoreConfig: the screen snapshot job", () => {
       snapshotter: true,
       snapshotEveryBytes: STORE_DEFAULTS.SNAPSHOT_EVERY_BYTES,
       snapshotScrollback: STORE_DEFAULTS.SNAPSHOT_SCROLLBACK,
+      snapshotCpuPercent: STORE_DEFAULTS.SNAPSHOT_CPU_PERCENT,
     });
     expect(
       loadStoreConfig({
@@ -107,8 +108,9 @@ describe("loadStoreConfig: the screen snapshot job", () => {
         STORE_SNAPSHOT_EVERY_MS: "1000",
         STORE_SNAPSHOT_KEEP_EVERY_BYTES: "65536",
         STORE_SNAPSHOT_SCROLLBACK: "50",
+        STORE_SNAPSHOT_CPU_PERCENT: "100",
       }),
-    ).toMatchObject({ snapshotter: false, snapshotIntervalMs: 500, snapshotEveryBytes: 4096, snapshotEveryMs: 1000, snapshotKeepEveryBytes: 65536, snapshotScrollback: 50 });
+    ).toMatchObject({ snapshotter: false, snapshotIntervalMs: 500, snapshotEveryBytes: 4096, snapshotEveryMs: 1000, snapshotKeepEveryBytes: 65536, snapshotScrollback: 50, snapshotCpuPercent: 100 });
   });
 
   it("refuses bad values naming the variable", () => {
@@ -117,6 +119,9 @@ describe("loadStoreConfig: the screen snapshot job", () => {
       ["STORE_SNAPSHOT_SCROLLBACK", "-1"],
       ["STORE_SNAPSHOT_INTERVAL_MS", "soon"],
       ["STORE_SNAPSHOTTER", "maybe"],
+      ["STORE_SNAPSHOT_CPU_PERCENT", "0"],
+      ["STORE_SNAPSHOT_CPU_PERCENT", "101"],
+      ["STORE_SNAPSHOT_CPU_PERCENT", "0.5"],
     ] as const) {
       expect(() => loadStoreConfig({ DATABASE_URL: URL, [name]: value })).toThrow(ConfigError);
       expect(() => loadStoreConfig({ DATABASE_URL: URL, [name]: value })).toThrow(name);

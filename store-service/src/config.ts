@@ -68,6 +68,12 @@ export interface StoreConfig {
   snapshotKeepEveryBytes: number;
   /** STORE_SNAPSHOT_SCROLLBACK: lines of scrollback a snapshot carries. */
   snapshotScrollback: number;
+  /**
+   * STORE_SNAPSHOT_CPU_PERCENT (1-100): share of one core's time the snapshot job may work (parse,
+   * serialise, restore, compress); it waits the rest. 100: no waits. Under load, screens lag
+   * behind the output rather than ingest behind the job.
+   */
+  snapshotCpuPercent: number;
   /** STORE_REAPER (on|off): run the reaper in this process. */
   reaper: boolean;
   /** STORE_REAPER_INTERVAL_MS: time between reaper passes. */
@@ -151,6 +157,13 @@ export const STORE_DEFAULTS = Object.freeze({
   SNAPSHOT_KEEP_EVERY_BYTES: 4 * 1024 * 1024,
   /** A screenful many times over, as terminals keep by default (xterm.js: 1000). */
   SNAPSHOT_SCROLLBACK: 1_000,
+  /**
+   * A quarter of one core: with the job on, ingest through the same store stays within the noise
+   * of the run with it off (bench row S5, both in one run), and at row S3's ~16 MB of output per
+   * CPU second the job still follows about 4 MB/s of output per replica; beyond that, screens
+   * trail the output (a pass then stores fewer snapshots per byte, so it catches up faster).
+   */
+  SNAPSHOT_CPU_PERCENT: 25,
   REAPER: true,
   /** A crashed pty-service's sessions show as lost within about interval + grace. */
   REAPER_INTERVAL_MS: 10_000,
@@ -214,6 +227,7 @@ export function loadStoreConfig(env: NodeJS.ProcessEnv = process.env): StoreConf
     snapshotEveryMs: envInt(env, "STORE_SNAPSHOT_EVERY_MS", D.SNAPSHOT_EVERY_MS, { min: 100, max: 30 * 86_400_000 }),
     snapshotKeepEveryBytes: envInt(env, "STORE_SNAPSHOT_KEEP_EVERY_BYTES", D.SNAPSHOT_KEEP_EVERY_BYTES, { min: 1024, max: Number.MAX_SAFE_INTEGER }),
     snapshotScrollback: envInt(env, "STORE_SNAPSHOT_SCROLLBACK", D.SNAPSHOT_SCROLLBACK, { min: 0, max: 100_000 }),
+    snapshotCpuPercent: envInt(env, "STORE_SNAPSHOT_CPU_PERCENT", D.SNAPSHOT_CPU_PERCENT, { min: 1, max: 100 }),
     reaper: envBool(env, "STORE_REAPER", D.REAPER),
     reaperIntervalMs,
     reaperGraceMs: envInt(env, "STORE_REAPER_GRACE_MS", D.REAPER_GRACE_MS, { min: 0, max: 30 * 86_400_000 }),

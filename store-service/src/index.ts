@@ -89,6 +89,7 @@ export async function startStoreService(opts: { config: StoreConfig; log?: Logge
         everyMs: config.snapshotEveryMs,
         keepEveryBytes: config.snapshotKeepEveryBytes,
         scrollback: config.snapshotScrollback,
+        cpuShare: config.snapshotCpuPercent / 100,
       })
     : undefined;
   if (snapshotter) {

@@ -41,6 +41,19 @@ export function feed(term: Emulator, data: Uint8Array | string): void {
   term.write(data);
 }
 
+/**
+ * Parses bytes at once, on the caller's stack, instead of queueing them for xterm.js's time-sliced
+ * parser: the snapshot job measures what each chunk costs and paces itself (snapshotter.ts), and
+ * reads the state right after it without a timer turn per chunk. Safe here because no handler of
+ * ours is asynchronous (xterm.js only defers parsing for those); never mix it with feed() on the
+ * same emulator while feed()'s queue is not settled. Goes through xterm's internals (`_core`),
+ * like terminalState (checked against @xterm/headless 6.0).
+ */
+export function parseNow(term: Emulator, data: Uint8Array | string): void {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  (term as any)._core.writeSync(data);
+}
+
 /** Resolves once everything written so far has been parsed. */
 export function settle(term: Emulator): Promise<void> {
   return new Promise((resolve) => term.write("", resolve));

@@ -21,14 +21,30 @@
  *
  * A snapshot that does not decode is skipped in favour of an older one (or a fresh emulator),
  * logged and counted (StoreMetrics.screenUnreadable), never served.
+ *
+ * Cost. The job runs on the store's event loop, beside ingest, and measured per byte of output
+ * its dearest part is not the emulator's parser but serialising the screen (with 1000 lines of
+ * scrollback, about twice the parse of the 128 KiB between two snapshots), then restoring and
+ * compressing it. Two things keep it from taking ingest's CPU:
+ * - A pass stores only the snapshots that thinning would keep: when it feeds more than
+ *   everyBytes (catching up after an outage, a burst, or a retention trim), it stores one per
+ *   span of keepEveryBytes (the first point due in the span) and the newest, not one every
+ *   everyBytes that the next one would delete at once. A job that falls behind thus does less
+ *   work per byte, not more.
+ * - A duty cycle (cpuShare, STORE_SNAPSHOT_CPU_PERCENT): the time spent reading pages of output,
+ *   parsing, serialising, restoring and compressing is measured per unit of work (one page, one
+ *   chunk, one snapshot), and the job waits after it so that its busy time stays within that
+ *   share of the time it runs. Under
+ *   load the screens lag behind the output instead of the output lagging behind the job.
  */
+import { setImmediate as yieldTurn, setTimeout as sleep } from "node:timers/promises";
 import type pg from "pg";
 import type { Logger } from "@ptykeep/proto";
 import type { StoreMetrics } from "./metrics.js";
 import { encodeSegment, type CodecId } from "./codec.js";
 import { withTransaction } from "./db/pool.js";
 import { HISTORY_TUNING, storedHistorySource, type ChunkSource } from "./history.js";
-import { atRest, createEmulator, feed, serializeScreen, settle, type Emulator } from "./screen.js";
+import { atRest, createEmulator, parseNow, serializeScreen, type Emulator } from "./screen.js";
 import { tryLockSession, unlockSession } from "./sql/session-locks.js";
 import { getSession } from "./sql/sessions.js";
 import { sizeBefore, sizeEventsBetween } from "./sql/size-events.js";
@@ -48,6 +64,11 @@ export const SNAPSHOTTER_TUNING = Object.freeze({
   MAX_SNAPSHOT_BYTES: 1024 * 1024,
   /** Emulators kept between passes (at the snapshot they last wrote), saving a restore each. */
   CACHED_EMULATORS: 32,
+  /**
+   * The duty cycle's waits are taken once this much is owed: one timer per few units of work,
+   * not one per chunk, and still short next to ingest's flush interval (STORE_FLUSH_MS, 20 ms).
+   */
+  MIN_PAUSE_MS: 5,
 });
 
 export interface SnapshotterOptions {
@@ -61,6 +82,11 @@ export interface SnapshotterOptions {
   keepEveryBytes: number;
   /** Lines of scrollback kept in the emulator and in each snapshot (STORE_SNAPSHOT_SCROLLBACK). */
   scrollback: number;
+  /**
+   * Share of its running time the job may spend working (0 < share <= 1; 1, the default here:
+   * no waits), STORE_SNAPSHOT_CPU_PERCENT / 100.
+   */
+  cpuShare?: number;
   codec?: CodecId;
   metrics?: StoreMetrics;
   now?: () => number;
@@ -80,6 +106,9 @@ export interface SnapshotterStats {
   sessionsSkippedLocked: number;
   /** Snapshots that did not decode and were skipped. */
   unreadable: number;
+  /** Time spent on measured work (parsing, serialising, restoring, compressing), and waited after it, ms. */
+  busyMs: number;
+  pausedMs: number;
 }
 
 type Reason = "interval" | "end" | "retention";
@@ -101,14 +130,47 @@ interface Screen {
 }
 
 export class Snapshotter {
-  readonly stats: SnapshotterStats = { passes: 0, snapshotsWritten: 0, bytesFed: 0, rawBytesWritten: 0, storedBytesWritten: 0, sessionsSkippedLocked: 0, unreadable: 0 };
+  readonly stats: SnapshotterStats = { passes: 0, snapshotsWritten: 0, bytesFed: 0, rawBytesWritten: 0, storedBytesWritten: 0, sessionsSkippedLocked: 0, unreadable: 0, busyMs: 0, pausedMs: 0 };
   private readonly cache = new Map<string, Screen>();
   private readonly now: () => number;
   private readonly source: ChunkSource;
+  private readonly cpuShare: number;
+  /** Wait owed by the duty cycle and not yet taken, ms. */
+  private owedMs = 0;
 
   constructor(private readonly opts: SnapshotterOptions) {
     this.now = opts.now ?? Date.now;
     this.source = opts.source ?? storedHistorySource;
+    this.cpuShare = opts.cpuShare ?? 1;
+    if (!(this.cpuShare > 0 && this.cpuShare <= 1)) throw new RangeError(`cpuShare must be in (0, 1], got ${this.cpuShare}`);
+  }
+
+  /**
+   * Runs one unit of the job's work (a page read, one chunk parsed, one restore, one snapshot
+   * serialised and compressed), measured; then gives the event loop a turn, and waits what the
+   * duty cycle owes. The parsing is synchronous (parseNow), so its time is the job's own; reads
+   * and compression count with their waits (PostgreSQL, libuv's pool), which errs towards waiting
+   * more. Wall-clock time also counts the time the process was not scheduled: on a busy machine
+   * the job works less.
+   */
+  private async work<T>(signal: AbortSignal, fn: () => T | Promise<T>): Promise<T> {
+    const started = performance.now();
+    const result = await fn();
+    const busy = performance.now() - started;
+    this.stats.busyMs += busy;
+    this.owedMs += (busy * (1 - this.cpuShare)) / this.cpuShare;
+    if (this.owedMs >= SNAPSHOTTER_TUNING.MIN_PAUSE_MS) {
+      const waitStarted = performance.now();
+      await sleep(this.owedMs, undefined, { signal });
+      const waited = performance.now() - waitStarted;
+      this.stats.pausedMs += waited;
+      // A timer rounds its delay: the difference carries over, so the share holds over time.
+      this.owedMs -= waited;
+    } else {
+      // Ingest's callbacks run between two chunks even with no wait owed.
+      await yieldTurn(undefined, { signal });
+    }
+    return result;
   }
 
   /** One pass over the sessions where a snapshot is due; returns how many snapshots were written. */
@@ -147,12 +209,12 @@ export class Snapshotter {
   async snapshotForRetention(sessionId: string, atSeq: number, signal: AbortSignal): Promise<void> {
     const row = await getSession(this.opts.pool, sessionId);
     if (!row) return;
-    const screen = await this.restore(sessionId, atSeq, Number(row.first_kept_seq), { rows: row.initial_rows, cols: row.initial_cols });
+    const screen = await this.restore(sessionId, atSeq, Number(row.first_kept_seq), { rows: row.initial_rows, cols: row.initial_cols }, signal);
     try {
       const reached = await this.feedRange(sessionId, screen, atSeq, signal, undefined);
       if (reached < atSeq) throw new Error(`history of session ${sessionId} stops at seq ${reached}, before ${atSeq}`);
       // Taken even if a sequence is cut at this boundary: nothing before it will be kept.
-      await this.store(sessionId, screen, "retention");
+      await this.store(sessionId, screen, "retention", signal);
     } finally {
       this.keep(sessionId, screen);
     }
@@ -165,17 +227,21 @@ export class Snapshotter {
     const durable = Number(row.durable_seq);
     const ended = row.state === "exited" || row.state === "killed" || row.state === "lost";
     const finalSeq = row.final_seq === null ? durable : Number(row.final_seq);
-    const screen = await this.restore(sessionId, durable, Number(row.first_kept_seq), { rows: row.initial_rows, cols: row.initial_cols });
+    const durableBytes = Number(row.durable_bytes);
+    const { everyBytes, keepEveryBytes } = this.opts;
+    const screen = await this.restore(sessionId, durable, Number(row.first_kept_seq), { rows: row.initial_rows, cols: row.initial_cols }, signal);
     try {
       const reached = await this.feedRange(sessionId, screen, durable, signal, async () => {
-        if (screen.offset - screen.lastSnapshotOffset < this.opts.everyBytes) return;
-        await settle(screen.term);
-        if (atRest(screen.term)) await this.store(sessionId, screen, "interval");
+        if (screen.offset - screen.lastSnapshotOffset < everyBytes) return;
+        // Only the snapshots thinning keeps: the first due in a new span of keepEveryBytes, and
+        // those within everyBytes of the end of this pass's output (the newest thins the others).
+        const newSpan = Math.floor(screen.offset / keepEveryBytes) > Math.floor(screen.lastSnapshotOffset / keepEveryBytes);
+        if (!newSpan && durableBytes - screen.offset >= everyBytes) return;
+        if (atRest(screen.term)) await this.store(sessionId, screen, "interval", signal);
       });
       if (reached <= screen.lastSnapshotSeq) return;
-      await settle(screen.term);
-      if (ended && reached >= finalSeq) await this.store(sessionId, screen, "end");
-      else if (this.now() - screen.lastSnapshotAtMs >= this.opts.everyMs && atRest(screen.term)) await this.store(sessionId, screen, "interval");
+      if (ended && reached >= finalSeq) await this.store(sessionId, screen, "end", signal);
+      else if (this.now() - screen.lastSnapshotAtMs >= this.opts.everyMs && atRest(screen.term)) await this.store(sessionId, screen, "interval", signal);
     } finally {
       this.keep(sessionId, screen);
     }
@@ -185,7 +251,7 @@ export class Snapshotter {
    * An emulator right after the newest readable snapshot at or before atOrBefore (and not before
    * the start of kept history), or a fresh one at the start of kept history.
    */
-  private async restore(sessionId: string, atOrBefore: number, firstKeptSeq: number, initial: { rows: number; cols: number }): Promise<Screen> {
+  private async restore(sessionId: string, atOrBefore: number, firstKeptSeq: number, initial: { rows: number; cols: number }, signal: AbortSignal): Promise<Screen> {
     const { pool } = this.opts;
     let bound = atOrBefore;
     for (;;) {
@@ -201,9 +267,11 @@ export class Snapshotter {
       cached?.term.dispose();
       const data = await this.decode(sessionId, snap);
       if (data) {
-        const term = createEmulator({ rows: snap.rows, cols: snap.cols, scrollback: this.opts.scrollback });
-        feed(term, data);
-        await settle(term);
+        const term = await this.work(signal, async () => {
+          const t = createEmulator({ rows: snap.rows, cols: snap.cols, scrollback: this.opts.scrollback });
+          parseNow(t, data);
+          return t;
+        });
         return { term, atSeq: snap.at_seq, offset: snap.byte_offset, tsUs: snap.chunk_ts_us, lastSnapshotSeq: snap.at_seq, lastSnapshotOffset: snap.byte_offset, lastSnapshotAtMs: snap.created_at_ms };
       }
       bound = snap.at_seq - 1;
@@ -238,13 +306,17 @@ export class Snapshotter {
     let next = screen.atSeq + 1;
     while (next <= toSeq) {
       signal.throwIfAborted();
-      const rows = await this.source.page(pool, { sessionId, fromSeq: next, toSeq, maxRows: HISTORY_TUNING.PAGE_ROWS, maxBytes: HISTORY_TUNING.PAGE_BYTES });
+      // A page read counts as work, waiting on PostgreSQL included: its CPU there (and the
+      // decoding here) is taken from the same cores as ingest's.
+      const rows = await this.work(signal, () => this.source.page(pool, { sessionId, fromSeq: next, toSeq, maxRows: HISTORY_TUNING.PAGE_ROWS, maxBytes: HISTORY_TUNING.PAGE_BYTES }));
       if (rows.length === 0 || rows[0]!.seq !== next) break;
-      const resizes = await sizeEventsBetween(pool, sessionId, rows[0]!.seq, rows[rows.length - 1]!.seq);
+      const first = rows[0]!.seq;
+      const resizes = await this.work(signal, () => sizeEventsBetween(pool, sessionId, first, rows[rows.length - 1]!.seq));
       let r = 0;
       for (const row of rows) {
         if (row.seq !== next) return next - 1;
-        feed(screen.term, row.data);
+        // Parsed at once: the chunk's cost is measured, and the state at the boundary is there to read.
+        await this.work(signal, async () => parseNow(screen.term, row.data));
         this.stats.bytesFed += row.data.length;
         screen.atSeq = row.seq;
         screen.offset = row.byte_offset + row.data.length;
@@ -252,8 +324,7 @@ export class Snapshotter {
         next = row.seq + 1;
         while (r < resizes.length && resizes[r]!.at_seq < row.seq) r++;
         if (r < resizes.length && resizes[r]!.at_seq === row.seq) {
-          // A resize applies to what was parsed before it: let the emulator catch up first.
-          await settle(screen.term);
+          // A resize applies to what was parsed before it (all of it, parsed above).
           for (; r < resizes.length && resizes[r]!.at_seq === row.seq; r++) screen.term.resize(resizes[r]!.cols, resizes[r]!.rows);
         }
         if (boundary) await boundary();
@@ -263,17 +334,18 @@ export class Snapshotter {
   }
 
   /** Serialises and stores the screen after chunk screen.atSeq (one transaction). */
-  private async store(sessionId: string, screen: Screen, reason: Reason): Promise<void> {
+  private async store(sessionId: string, screen: Screen, reason: Reason, signal: AbortSignal): Promise<void> {
     if (screen.atSeq < 1) return;
-    await settle(screen.term);
     let scrollback = this.opts.scrollback;
-    let text = await serializeScreen(screen.term, { scrollback });
-    while (Buffer.byteLength(text) > SNAPSHOTTER_TUNING.MAX_SNAPSHOT_BYTES && scrollback > 0) {
-      scrollback = Math.floor(scrollback / 2);
-      text = await serializeScreen(screen.term, { scrollback });
-    }
-    const raw = Buffer.from(text, "utf8");
-    const encoded = await encodeSegment(raw, this.opts.codec ? { codec: this.opts.codec } : {});
+    const { raw, encoded } = await this.work(signal, async () => {
+      let text = await serializeScreen(screen.term, { scrollback });
+      while (Buffer.byteLength(text) > SNAPSHOTTER_TUNING.MAX_SNAPSHOT_BYTES && scrollback > 0) {
+        scrollback = Math.floor(scrollback / 2);
+        text = await serializeScreen(screen.term, { scrollback });
+      }
+      const bytes = Buffer.from(text, "utf8");
+      return { raw: bytes, encoded: await encodeSegment(bytes, this.opts.codec ? { codec: this.opts.codec } : {}) };
+    });
     const where = { sessionId, atSeq: screen.atSeq };
     await this.opts.onStep?.("serialised", where);
     const client = await this.opts.pool.connect();

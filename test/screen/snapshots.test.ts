@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, type StoreApi } from "@ptykeep/proto";
-import { Snapshotter } from "../../store-service/src/snapshotter.js";
+import { SNAPSHOTTER_TUNING, Snapshotter } from "../../store-service/src/snapshotter.js";
 import { log, newSession, readHistory, startHistoryFixture, unaryCall, type HistoryFixture } from "../history/helpers.js";
 import { codeOf, historyEnd } from "../store/helpers.js";
 import { SCROLLBACK, checkFromScreen as check, fullScreen as screenOf, snapshotSeqs as seqsOf, storeScript, type ScreenState } from "./helpers.js";
@@ -142,6 +142,48 @@ describe("screen snapshots", () => {
     expect(historyEnd(events)).toMatchObject({ lastSeq: end.seq - 1 });
     const [kept] = await fx.query<{ reason: string }>("SELECT reason FROM screen_snapshots WHERE session_id = $1", [id]);
     expect(kept!.reason).toBe("retention");
+  });
+
+  it("a pass over a long history stores only the snapshots thinning keeps: the first due in each span and the newest", async () => {
+    const id = await newSession(fx);
+    const end = await store(id, terminalScript(23), { seq: 1, offset: 0, changeNo: 0 });
+    // About 8 KiB of output: 8 spans of 1 KiB, 4 points due in each.
+    const keepEveryBytes = 1024;
+    const job = snapshotter({ everyBytes: 256, keepEveryBytes });
+    await job.runOnce();
+    const kept = await fx.query<{ at_seq: number; byte_offset: number }>("SELECT at_seq, byte_offset FROM screen_snapshots WHERE session_id = $1 ORDER BY at_seq", [id]);
+    const spans = kept.map((k) => Math.floor(Number(k.byte_offset) / keepEveryBytes));
+    expect(new Set(spans).size).toBe(spans.length);
+    expect(kept.length).toBeGreaterThan(Math.floor(end.offset / keepEveryBytes / 2));
+    // Not one per 256 bytes (about 30), each thinned by the next: only the last span's first
+    // point gives way to the newest.
+    expect(job.stats.snapshotsWritten).toBeLessThanOrEqual(kept.length + 1);
+    expect(end.offset - Number(kept[kept.length - 1]!.byte_offset)).toBeLessThan(keepEveryBytes);
+    const want = await fullScreen(id);
+    for (const k of kept) await checkFromScreen(id, Number(k.at_seq), want);
+  });
+
+  it("a job held to a share of the time waits out the rest, and its screens stay exact", async () => {
+    const id = await newSession(fx);
+    const script = terminalScript(29);
+    const half = Math.floor(script.length / 2);
+    const at = await store(id, script.slice(0, half), { seq: 1, offset: 0, changeNo: 0 });
+    const job = snapshotter({ everyBytes: 1024, cpuShare: 0.25 });
+    await job.runOnce();
+    await store(id, script.slice(half), at);
+    await job.runOnce();
+    expect(job.stats.busyMs).toBeGreaterThan(0);
+    // 25 %: three times the work waited, but for what is still owed (less than one pause).
+    expect(job.stats.pausedMs).toBeGreaterThanOrEqual(3 * job.stats.busyMs - SNAPSHOTTER_TUNING.MIN_PAUSE_MS);
+    const seqs = await snapshotSeqs(id);
+    expect(seqs.length).toBeGreaterThan(3);
+    const want = await fullScreen(id);
+    for (const s of seqs) await checkFromScreen(id, s, want);
+  });
+
+  it("refuses a CPU share outside (0, 1]", () => {
+    expect(() => snapshotter({ cpuShare: 0 })).toThrow(/cpuShare/);
+    expect(() => snapshotter({ cpuShare: 1.5 })).toThrow(/cpuShare/);
   });
 
   it("refuses bad points with the status and the field to fix", async () => {
