@@ -16,7 +16,6 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import type * as grpc from "@grpc/grpc-js";
 import { createPtyClient, type PtyApi, type PtyServiceClient } from "@ptykeep/proto";
 import { ECHO_KEYS, READY_MARK } from "../lib/bare-pty.js";
 import { programs } from "../lib/programs.js";
@@ -67,7 +66,7 @@ function worstIn(ticks: readonly Tick[], from: number, to: number, field: "late"
 /** An echo session on its own Attach stream: type(key) resolves when that byte came back. */
 async function openEcho(client: PtyServiceClient): Promise<{ sessionId: string; type: (i: number) => Promise<number>; close: () => void }> {
   const { sessionId } = await rpc<PtyApi.SpawnResponse__Output>(client, "Spawn", { ...programs.echo(), rows: 24, cols: 80 });
-  const stream = client.Attach({ sessionId, fromSeq: 0 }) as grpc.ClientReadableStream<PtyApi.AttachResponse__Output>;
+  const stream = client.Attach({ sessionId, fromSeq: 0 });
   let waiting: { key: number; resolve: () => void } | undefined;
   let ready: () => void = () => {};
   const isReady = new Promise<void>((resolve) => (ready = resolve));

@@ -50,7 +50,6 @@ export function feed(term: Emulator, data: Uint8Array | string): void {
  * like terminalState (checked against @xterm/headless 6.0).
  */
 export function parseNow(term: Emulator, data: Uint8Array | string): void {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   (term as any)._core.writeSync(data);
 }
 
