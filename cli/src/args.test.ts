@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseCli } from "./args.js";
+import { USAGE, parseCli, usageOf } from "./args.js";
 
 const ID = "0192f0c4-5b7e-7c3a-9d2e-4f1a2b3c4d5e";
 const parse = (line: string[], env: Record<string, string> = {}) => parseCli(line, env);
@@ -68,5 +68,15 @@ describe("parseCli", () => {
     expect(parse(["--help"]).command).toEqual({ name: "help" });
     expect(parse(["ls", "-h"]).command).toEqual({ name: "help", topic: "ls" });
     expect(parse(["help", "attach"]).command).toEqual({ name: "help", topic: "attach" });
+  });
+
+  it("help COMMAND and COMMAND --help show that command's part of the usage, help with an unknown command says so", () => {
+    const ls = usageOf("ls");
+    expect(ls).toMatch(/^Usage: ptykeep \[--pty ADDR\] \[--store ADDR\] ls /);
+    expect(ls).not.toContain("  attach ID");
+    expect(ls).toContain("ptykeep --help");
+    expect(usageOf("attach")).toContain("--detach-keys");
+    expect(usageOf(undefined)).toBe(USAGE);
+    expect(() => parse(["help", "nope"])).toThrow(/unknown command "nope"; commands are run, /);
   });
 });

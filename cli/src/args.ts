@@ -178,6 +178,28 @@ usage mistake.
 
 const COMMANDS = Object.keys(COMMAND_OPTIONS) as CommandName[];
 
+function commandName(name: string): CommandName {
+  if (!(COMMANDS as string[]).includes(name)) throw new UsageError(`unknown command ${JSON.stringify(name)}; commands are ${COMMANDS.join(", ")}`);
+  return name as CommandName;
+}
+
+/**
+ * What `help` prints: the whole usage, or for one command its entry in the command list (its
+ * synopsis and the lines under it).
+ */
+export function usageOf(topic: string | undefined): string {
+  if (topic === undefined) return USAGE;
+  const lines = USAGE.split("\n");
+  const at = lines.findIndex((l) => l === `  ${topic}` || l.startsWith(`  ${topic} `));
+  if (at < 0) return USAGE;
+  let end = at + 1;
+  while (end < lines.length && lines[end]!.startsWith("        ")) end++;
+  const [synopsis, ...details] = lines.slice(at, end);
+  // Sections about a few commands name them in their heading: "Interactive attach (run, attach):".
+  const sections = USAGE.split("\n\n").filter((block) => new RegExp(`^[^\n]*\\([^)]*\\b${topic}\\b[^)]*\\):`).test(block));
+  return [`Usage: ptykeep [--pty ADDR] [--store ADDR] ${synopsis!.trim()}`, ...details, ...sections.flatMap((b) => ["", b]), "", "Addresses, security and exit status: ptykeep --help", ""].join("\n");
+}
+
 export function parseCli(argv: readonly string[], env: Record<string, string | undefined>): ParsedCli {
   const commandAt = firstPositional(argv, 0, GLOBAL_OPTIONS);
   const before = argv.slice(0, commandAt.index);
@@ -188,8 +210,8 @@ export function parseCli(argv: readonly string[], env: Record<string, string | u
   }
   const name = argv[commandAt.index]!;
   const rest = argv.slice(commandAt.index + 1);
-  if (name === "help") return { addresses: {}, command: { name: "help", topic: rest[0] } };
-  if (!(COMMANDS as string[]).includes(name)) throw new UsageError(`unknown command ${JSON.stringify(name)}; commands are ${COMMANDS.join(", ")}`);
+  if (name === "help") return { addresses: {}, command: { name: "help", topic: rest[0] === undefined ? undefined : commandName(rest[0]) } };
+  commandName(name);
   const command = name as CommandName;
   const options = { ...GLOBAL_OPTIONS, ...COMMAND_OPTIONS[command] } as Options;
 

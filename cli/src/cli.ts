@@ -6,7 +6,7 @@
  * Only the grammar is loaded up front: `help` and usage errors answer without loading gRPC, and a
  * command loads its own module (and through it the gRPC client) when it runs.
  */
-import { USAGE, parseCli, type Command } from "./args.js";
+import { parseCli, usageOf, type Command } from "./args.js";
 import type { Context } from "./context.js";
 import { CliError, EXIT, UsageError } from "./errors.js";
 
@@ -29,7 +29,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     throw err;
   }
   if (parsed.command.name === "help") {
-    io.stdout.write(USAGE);
+    io.stdout.write(usageOf(parsed.command.topic));
     return EXIT.OK;
   }
   const { Connection, resolveEndpoints } = await import("./connection.js");

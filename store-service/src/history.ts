@@ -85,7 +85,6 @@ export interface ReplayOptions {
   toSeq: number;
   send(message: StoreApi.ReadHistoryResponse): Promise<void>;
   signal: AbortSignal;
-  source?: ChunkSource;
   /** Begin from the latest screen snapshot at or before a point (ReadHistoryRequest.from_screen). */
   fromScreen?: ScreenRequest;
 }
@@ -94,7 +93,6 @@ type EndReason = StoreApi.HistoryEndReason;
 
 export async function replayHistory(opts: ReplayOptions): Promise<void> {
   const { pool, sessionId, signal } = opts;
-  const source = opts.source ?? storedHistorySource;
   if (opts.toSeq !== 0 && opts.fromSeq > opts.toSeq) throw invalidArgument(`from_seq ${opts.fromSeq} is after to_seq ${opts.toSeq}`);
   let session = await getOrThrow(pool, sessionId);
 
@@ -117,7 +115,7 @@ export async function replayHistory(opts: ReplayOptions): Promise<void> {
   // than the program still finishes, and continues from next_seq with another call.
   const upper = opts.toSeq === 0 ? endSeq - 1 : opts.toSeq;
   const page = (fromSeq: number) =>
-    fromSeq > upper ? Promise.resolve([]) : source.page(pool, { sessionId, fromSeq, toSeq: upper, maxRows: HISTORY_TUNING.PAGE_ROWS, maxBytes: HISTORY_TUNING.PAGE_BYTES });
+    fromSeq > upper ? Promise.resolve([]) : storedHistorySource.page(pool, { sessionId, fromSeq, toSeq: upper, maxRows: HISTORY_TUNING.PAGE_ROWS, maxBytes: HISTORY_TUNING.PAGE_BYTES });
 
   // The size in force when chunk `start` was written: every resize that followed an earlier chunk
   // (at_seq < start, including at_seq 0, "before any output") has taken effect.
