@@ -4,7 +4,7 @@
  * gRPC failure into the one line a person reads: which service, which address, what it said.
  */
 import * as grpc from "@grpc/grpc-js";
-import { ConfigError, createPtyClient, createStoreClient, loadClientSecurity, type ClientSecurity, type PtyServiceClient, type StoreServiceClient } from "@ptykeep/proto/client";
+import { callUnary, ConfigError, createPtyClient, createStoreClient, loadClientSecurity, type ClientSecurity, type PtyServiceClient, type StoreServiceClient, type UnaryMethodName, type UnaryRequest, type UnaryResponse } from "@ptykeep/proto/client";
 import { DEFAULT_ADDRESSES, type ConnectionFlags } from "./args.js";
 import { CliError, EXIT } from "./errors.js";
 
@@ -46,17 +46,6 @@ export function resolveEndpoints(flags: ConnectionFlags, env: Record<string, str
     },
   };
 }
-
-/**
- * A generated unary method. Its last overload is (request, callback): TypeScript infers Req and
- * Res from the last overload of an overloaded function, so it is listed last here too.
- */
-export interface UnaryMethod<Req, Res> {
-  (req: Req, metadata: grpc.Metadata, options: grpc.CallOptions, cb: grpc.requestCallback<Res>): grpc.ClientUnaryCall;
-  (req: Req, cb: grpc.requestCallback<Res>): grpc.ClientUnaryCall;
-}
-
-type FullUnaryMethod<Req, Res> = (req: Req, metadata: grpc.Metadata, options: grpc.CallOptions, cb: grpc.requestCallback<Res>) => grpc.ClientUnaryCall;
 
 export class Connection {
   private pty?: PtyServiceClient;
@@ -107,18 +96,15 @@ export class Connection {
   }
 
   /** A unary call with a deadline; a gRPC failure becomes a CliError naming service and address. */
-  unary<C extends grpc.Client, Req, Res>(
+  unary<C extends grpc.Client, M extends UnaryMethodName<C>>(
     service: ServiceName,
     client: C,
-    method: UnaryMethod<Req, Res>,
-    req: Req,
+    method: M,
+    req: UnaryRequest<C[M]>,
     opts: { deadlineMs?: number; sessionId?: string } = {},
-  ): Promise<Res> {
-    return new Promise((resolve, reject) => {
-      (method as FullUnaryMethod<Req, Res>).call(client, req, this.metadata(), { deadline: Date.now() + (opts.deadlineMs ?? DEADLINES.UNARY_MS) }, (err, res) => {
-        if (err) reject(this.explain(err, service, opts.sessionId));
-        else resolve(res!);
-      });
+  ): Promise<UnaryResponse<C[M]>> {
+    return callUnary(client, method, req, { deadlineMs: opts.deadlineMs ?? DEADLINES.UNARY_MS, metadata: this.metadata() }).catch((err: unknown) => {
+      throw this.explain(err, service, opts.sessionId);
     });
   }
 

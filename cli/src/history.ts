@@ -3,8 +3,7 @@
  * throw a CliError naming the service: ReadHistory on the store (what is stored), Attach on the
  * pty-service (stored history, then live output).
  */
-import type { ClientReadableStream } from "@grpc/grpc-js";
-import type { PtyApi, StoreApi } from "@ptykeep/proto/client";
+import { callServerStream, type PtyApi, type ResponseStream, type StoreApi } from "@ptykeep/proto/client";
 import type { Connection, ServiceName } from "./connection.js";
 
 export type HistoryEvent = StoreApi.ReadHistoryResponse__Output;
@@ -15,7 +14,7 @@ export interface EventStream<T> extends AsyncIterable<T> {
   cancel(): void;
 }
 
-function wrap<T>(conn: Connection, service: ServiceName, sessionId: string, call: ClientReadableStream<T>): EventStream<T> {
+function wrap<T>(conn: Connection, service: ServiceName, sessionId: string, call: ResponseStream<T>): EventStream<T> {
   let cancelled = false;
   return {
     cancel() {
@@ -24,7 +23,7 @@ function wrap<T>(conn: Connection, service: ServiceName, sessionId: string, call
     },
     async *[Symbol.asyncIterator]() {
       try {
-        for await (const event of call) yield event as T;
+        for await (const event of call) yield event;
       } catch (err) {
         if (cancelled) return;
         throw conn.explain(err, service, sessionId);
@@ -39,7 +38,7 @@ export function readHistory(conn: Connection, req: { sessionId: string; fromSeq?
     conn,
     "store-service",
     req.sessionId,
-    store.ReadHistory({ sessionId: req.sessionId, fromSeq: req.fromSeq ?? 0, toSeq: req.toSeq ?? 0, fromScreen: req.fromScreen ?? false }, conn.metadata()),
+    callServerStream(store, "ReadHistory", { sessionId: req.sessionId, fromSeq: req.fromSeq ?? 0, toSeq: req.toSeq ?? 0, fromScreen: req.fromScreen ?? false }, { metadata: conn.metadata() }),
   );
 }
 
@@ -49,13 +48,13 @@ export function attach(conn: Connection, req: { sessionId: string; fromSeq?: num
     conn,
     "pty-service",
     req.sessionId,
-    pty.Attach({ sessionId: req.sessionId, fromSeq: req.fromSeq ?? 0, liveOnly: req.liveOnly ?? false, fromScreen: req.fromScreen ?? false }, conn.metadata()),
+    callServerStream(pty, "Attach", { sessionId: req.sessionId, fromSeq: req.fromSeq ?? 0, liveOnly: req.liveOnly ?? false, fromScreen: req.fromScreen ?? false }, { metadata: conn.metadata() }),
   );
 }
 
 export async function getSession(conn: Connection, sessionId: string): Promise<StoreApi.Session__Output> {
   const store = conn.storeClient();
-  const res = await conn.unary("store-service", store, store.GetSession, { sessionId }, { sessionId });
+  const res = await conn.unary("store-service", store, "GetSession", { sessionId }, { sessionId });
   if (!res.session) throw new Error(`store-service returned no session for ${sessionId}`);
   return res.session;
 }

@@ -66,20 +66,156 @@ export function createPtyClient(address: string, opts: ClientOptions = {}): PtyS
   return new ptyV1.PtyService(toGrpcTarget(address), credentials, options);
 }
 
-/** A unary call as a promise, with a deadline. */
+// ── calls ─────────────────────────────────────────────────────────────────────────────────
+// Every call a ptykeep process makes to another goes through callUnary, callServerStream
+// or callDuplex: one place that applies the deadline and the AbortSignal and gives the response
+// its generated type. A method is named as the generated client names it ("GetSession" or
+// "getSession"); TypeScript reads request and response types from the method's last overload.
+//
+// A signal that fires ends the call as grpc-js's cancel() does: the call fails with CANCELLED
+// ("Cancelled on client"). A signal already aborted when the call is asked for starts nothing
+// (callUnary, callServerStream) and fails the same way, so callers see one outcome either way.
+
+/** The last overload of a generated unary method. */
+type UnaryFn<Req, Res> = (req: Req, cb: grpc.requestCallback<Res>) => grpc.ClientUnaryCall;
+/** The last overload of a generated server-streaming method. */
+type ServerStreamFn<Req, Res> = (req: Req, options?: grpc.CallOptions) => grpc.ClientReadableStream<Res>;
+/** The last overload of a generated bidirectional-streaming method. */
+type DuplexFn<Req, Res> = (options?: grpc.CallOptions) => grpc.ClientDuplexStream<Req, Res>;
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- `any` here only matches a method's shape; the types used are inferred */
+/** Names of the client's unary methods. */
+export type UnaryMethodName<C> = { [K in keyof C]: C[K] extends UnaryFn<any, any> ? K : never }[keyof C] & string;
+/** Names of the client's server-streaming methods (a duplex method has the same shape, less its request). */
+export type ServerStreamMethodName<C> = { [K in keyof C]: C[K] extends DuplexFn<any, any> ? never : C[K] extends ServerStreamFn<any, any> ? K : never }[keyof C] & string;
+/** Names of the client's bidirectional-streaming methods. */
+export type DuplexMethodName<C> = { [K in keyof C]: C[K] extends DuplexFn<any, any> ? K : never }[keyof C] & string;
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+export type UnaryRequest<F> = F extends UnaryFn<infer Req, infer _Res> ? Req : never;
+export type UnaryResponse<F> = F extends UnaryFn<infer _Req, infer Res> ? Res : never;
+export type ServerStreamRequest<F> = F extends ServerStreamFn<infer Req, infer _Res> ? Req : never;
+export type ServerStreamResponse<F> = F extends ServerStreamFn<infer _Req, infer Res> ? Res : never;
+export type DuplexRequest<F> = F extends DuplexFn<infer Req, infer _Res> ? Req : never;
+export type DuplexResponse<F> = F extends DuplexFn<infer _Req, infer Res> ? Res : never;
+
+export interface UnaryOptions {
+  /** The call fails with DEADLINE_EXCEEDED when the answer has not come this many ms from now. */
+  deadlineMs: number;
+  /** Ends the call (CANCELLED). */
+  signal?: AbortSignal;
+  /** Sent with the call, on top of what the client's interceptors add (the bearer token). */
+  metadata?: grpc.Metadata;
+}
+
+export interface StreamOptions {
+  /** The whole stream must end within this many ms; none when not given (a stream may be long-lived). */
+  deadlineMs?: number;
+  /** Ends the call (CANCELLED). */
+  signal?: AbortSignal;
+  metadata?: grpc.Metadata;
+}
+
+/** Messages of a server stream, in order; iteration throws the call's error. */
+export interface ResponseStream<Res> extends AsyncIterable<Res> {
+  /** Ends the call; a no-op once it has ended. */
+  cancel(): void;
+}
+
+/** The error of a call cancelled by its caller, as grpc-js reports one. */
+export function cancelledError(): grpc.ServiceError {
+  return Object.assign(new Error(`${grpc.status.CANCELLED} CANCELLED: Cancelled on client`), {
+    code: grpc.status.CANCELLED,
+    details: "Cancelled on client",
+    metadata: new grpc.Metadata(),
+  });
+}
+
+function callOptions(deadlineMs: number | undefined): grpc.CallOptions {
+  return deadlineMs === undefined ? {} : { deadline: Date.now() + deadlineMs };
+}
+
+/** Cancels `call` when `signal` fires, until the call ends. */
+function cancelOnAbort(call: grpc.ClientReadableStream<unknown> | grpc.ClientDuplexStream<unknown, unknown>, signal: AbortSignal | undefined): void {
+  if (!signal) return;
+  const onAbort = () => call.cancel();
+  signal.addEventListener("abort", onAbort, { once: true });
+  call.once("status", () => signal.removeEventListener("abort", onAbort));
+}
+
+/** A unary call as a promise of its typed response. */
+export function callUnary<C extends grpc.Client, M extends UnaryMethodName<C>>(client: C, method: M, req: UnaryRequest<C[M]>, opts: UnaryOptions): Promise<UnaryResponse<C[M]>> {
+  type Res = UnaryResponse<C[M]>;
+  // The one place a generated method is called by name; its overload with metadata and options.
+  const fn = client[method] as (req: UnaryRequest<C[M]>, metadata: grpc.Metadata, options: grpc.CallOptions, cb: grpc.requestCallback<Res>) => grpc.ClientUnaryCall;
+  return startUnary((cb) => fn.call(client, req, opts.metadata ?? new grpc.Metadata(), callOptions(opts.deadlineMs), cb), opts.signal);
+}
+
+function startUnary<Res>(start: (cb: grpc.requestCallback<Res>) => grpc.ClientUnaryCall, signal: AbortSignal | undefined): Promise<Res> {
+  if (signal?.aborted) return Promise.reject(cancelledError());
+  return new Promise((resolve, reject) => {
+    const onAbort = () => unaryCall.cancel();
+    const unaryCall = start((err, res) => {
+      signal?.removeEventListener("abort", onAbort);
+      if (err) reject(err);
+      else resolve(res!);
+    });
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** A server-streaming call, started at once; its messages typed. */
+export function callServerStream<C extends grpc.Client, M extends ServerStreamMethodName<C>>(client: C, method: M, req: ServerStreamRequest<C[M]>, opts: StreamOptions = {}): ResponseStream<ServerStreamResponse<C[M]>> {
+  type Res = ServerStreamResponse<C[M]>;
+  if (opts.signal?.aborted) {
+    return {
+      cancel() {},
+      [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(cancelledError()) }),
+    };
+  }
+  const fn = client[method] as (req: ServerStreamRequest<C[M]>, metadata: grpc.Metadata, options: grpc.CallOptions) => grpc.ClientReadableStream<Res>;
+  const call = fn.call(client, req, opts.metadata ?? new grpc.Metadata(), callOptions(opts.deadlineMs));
+  cancelOnAbort(call, opts.signal);
+  return {
+    cancel: () => call.cancel(),
+    [Symbol.asyncIterator]: (): AsyncIterator<Res> => {
+      const messages: AsyncIterator<Res> = call[Symbol.asyncIterator]();
+      return {
+        // The stream's own promises, passed on: no layer in between on a replay's path.
+        next: () => messages.next(),
+        // A caller that stops iterating (break, return, a throw in its loop) ends the call:
+        // grpc-js would otherwise go on receiving what it no longer reads.
+        return: async (value?: unknown) => {
+          call.cancel();
+          await messages.return?.(value);
+          return { done: true, value: undefined };
+        },
+      };
+    },
+  };
+}
+
+/**
+ * A bidirectional-streaming call, typed both ways. A signal already aborted cancels the call as
+ * soon as it is made: the stream then reports CANCELLED like any cancelled call.
+ */
+export function callDuplex<C extends grpc.Client, M extends DuplexMethodName<C>>(client: C, method: M, opts: StreamOptions = {}): grpc.ClientDuplexStream<DuplexRequest<C[M]>, DuplexResponse<C[M]>> {
+  const fn = client[method] as (metadata: grpc.Metadata, options: grpc.CallOptions) => grpc.ClientDuplexStream<DuplexRequest<C[M]>, DuplexResponse<C[M]>>;
+  const call = fn.call(client, opts.metadata ?? new grpc.Metadata(), callOptions(opts.deadlineMs));
+  if (opts.signal?.aborted) call.cancel();
+  else cancelOnAbort(call, opts.signal);
+  return call;
+}
+
+/**
+ * callUnary for a method held as a value (tests and benchmarks that pick the method at run
+ * time); the same call underneath.
+ */
 export function call<Req, Res>(
   client: grpc.Client,
   method: (req: Req, metadata: grpc.Metadata, options: grpc.CallOptions, cb: grpc.requestCallback<Res>) => grpc.ClientUnaryCall,
   req: Req,
-  opts: { deadlineMs: number; metadata?: grpc.Metadata; signal?: AbortSignal },
+  opts: UnaryOptions,
 ): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    const unaryCall = method.call(client, req, opts.metadata ?? new grpc.Metadata(), { deadline: Date.now() + opts.deadlineMs }, (err, res) => {
-      opts.signal?.removeEventListener("abort", onAbort);
-      if (err) reject(err);
-      else resolve(res!);
-    });
-    const onAbort = () => unaryCall.cancel();
-    opts.signal?.addEventListener("abort", onAbort, { once: true });
-  });
+  return startUnary((cb) => method.call(client, req, opts.metadata ?? new grpc.Metadata(), callOptions(opts.deadlineMs), cb), opts.signal);
 }

@@ -5,6 +5,9 @@
  * what to fix. Cancellation maps to CANCELLED, a database or network dependency that is down to
  * UNAVAILABLE, and anything else to INTERNAL (logged with the method name; the caller gets no
  * internals).
+ *
+ * A call to another service that fails is mapped once too (fromDownstream): the other service's
+ * verdicts about the request reach our caller unchanged; anything else is UNAVAILABLE.
  */
 import { Metadata, status, type StatusObject } from "@grpc/grpc-js";
 
@@ -62,4 +65,33 @@ export function toStatus(err: unknown, method: string, log: ErrorLogger): Partia
   }
   log.error({ err, method }, "internal error");
   return { code: status.INTERNAL, details: "internal error; see the service log", metadata: new Metadata() };
+}
+
+/** Whether err is a failed gRPC call as grpc-js reports it (a numeric status code and details). */
+export function isCallError(err: unknown): err is Error & { code: status; details: string } {
+  return err instanceof Error && typeof (err as { code?: unknown }).code === "number" && typeof (err as { details?: unknown }).details === "string";
+}
+
+/**
+ * Status of a failed call to another service: its code and details. Our own ServiceError gives
+ * its code and message; anything else (not an answer of the other service) is UNKNOWN.
+ */
+export function callStatus(err: unknown): { code: status; details: string } {
+  if (err instanceof ServiceError) return { code: err.code, details: err.message };
+  if (isCallError(err)) return { code: err.code, details: err.details };
+  return { code: status.UNKNOWN, details: err instanceof Error ? err.message : String(err) };
+}
+
+/**
+ * A call to another service failed: the ServiceError our caller gets. Our own ServiceError
+ * (thrown while handling the answer) passes unchanged. A code in `verdicts` is the other
+ * service's answer about the request itself, the caller's to act on: it passes with its details.
+ * Anything else means the other service could not answer: UNAVAILABLE, with the message
+ * `unavailable` makes from the details.
+ */
+export function fromDownstream(err: unknown, opts: { verdicts: Iterable<status>; unavailable: (details: string) => string }): ServiceError {
+  if (err instanceof ServiceError) return err;
+  const { code, details } = callStatus(err);
+  for (const verdict of opts.verdicts) if (code === verdict) return new ServiceError(code, details);
+  return new ServiceError(status.UNAVAILABLE, opts.unavailable(details));
 }

@@ -6,11 +6,14 @@ import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { protoPath } from "grpc-health-check";
 import { clientCredentials, type ClientTls } from "./tls.js";
+import { callUnary } from "./client.js";
 
 export type HealthStatus = "UNKNOWN" | "SERVING" | "NOT_SERVING" | "SERVICE_UNKNOWN";
 
+/** The Check method as generated clients declare a unary method (see client.ts: callUnary). */
 interface HealthClient extends grpc.Client {
-  Check(req: { service: string }, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: { status: HealthStatus }) => void): void;
+  Check(req: { service: string }, metadata: grpc.Metadata, options: grpc.CallOptions, cb: grpc.requestCallback<{ status: HealthStatus }>): grpc.ClientUnaryCall;
+  Check(req: { service: string }, cb: grpc.requestCallback<{ status: HealthStatus }>): grpc.ClientUnaryCall;
 }
 type HealthClientCtor = new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ChannelOptions) => HealthClient;
 
@@ -27,11 +30,7 @@ function healthClientCtor(): HealthClientCtor {
 export function checkHealth(address: string, opts: { service?: string; tls?: ClientTls; deadlineMs: number }): Promise<HealthStatus> {
   const { credentials, channelOptions } = clientCredentials(opts.tls);
   const client = new (healthClientCtor())(address, credentials, channelOptions);
-  return new Promise<HealthStatus>((resolve, reject) => {
-    client.Check({ service: opts.service ?? "" }, { deadline: Date.now() + opts.deadlineMs }, (err, res) => {
-      client.close();
-      if (err) reject(err);
-      else resolve(res?.status ?? "UNKNOWN");
-    });
-  });
+  return callUnary(client, "Check", { service: opts.service ?? "" }, { deadlineMs: opts.deadlineMs })
+    .then((res) => res.status ?? "UNKNOWN")
+    .finally(() => client.close());
 }

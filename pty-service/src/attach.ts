@@ -29,7 +29,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import * as grpc from "@grpc/grpc-js";
-import { call as unaryCall, Code, invalidArgument, notFound, resourceExhausted, ServiceError, timestampToMs, toTimestamp, writeMessage, type CallContext, type Logger, type PtyApi, type StoreApi, type StoreServiceClient } from "@ptykeep/proto";
+import { callServerStream, callUnary, Code, fromDownstream, invalidArgument, isCallError, notFound, resourceExhausted, ServiceError, timestampToMs, toTimestamp, writeMessage, type CallContext, type Logger, type PtyApi, type StoreApi, type StoreServiceClient } from "@ptykeep/proto";
 import type { LiveEvent, MemorySnapshot, SessionActor, SessionEnd, SizeChange, Subscriber } from "./session-actor.js";
 import { SessionActor as Actor } from "./session-actor.js";
 import type { SessionRegistry } from "./session-registry.js";
@@ -344,10 +344,11 @@ async function replayStoreRange(
     }
   } catch (err) {
     if (emit.signal.aborted || err instanceof ServiceError) throw err;
-    const code = (err as { code?: number }).code;
-    const details = (err as { details?: string }).details ?? String(err);
-    if (code === Code.NOT_FOUND) throw notFound(`the history of session ${sessionId} is no longer in the store`);
-    throw new ServiceError(Code.UNAVAILABLE, `cannot replay session ${sessionId} from seq ${from}: the store is unavailable (${details}); retry, or attach with live_only`);
+    const failure = fromDownstream(err, {
+      verdicts: [Code.NOT_FOUND],
+      unavailable: (details) => `cannot replay session ${sessionId} from seq ${from}: the store is unavailable (${details}); retry, or attach with live_only`,
+    });
+    throw failure.code === Code.NOT_FOUND ? notFound(`the history of session ${sessionId} is no longer in the store`) : failure;
   }
   if (reached < snap.firstSeq - 1) throw new ServiceError(Code.DATA_LOSS, `session ${sessionId}: the store's history stops at seq ${reached}, before ${snap.firstSeq} where memory starts`);
 }
@@ -364,9 +365,9 @@ async function replayFromStore(req: StartPoint, call: ViewerCall, ctx: CallConte
   const first = history.next();
   first.catch(() => {});
   try {
-    await unaryCall(deps.store, deps.store.getSession, { sessionId }, { deadlineMs: 5_000, signal: ctx.signal }).catch((err: { code?: number; details?: string }) => {
-      if (err.code === Code.NOT_FOUND) throw notFound(`session ${sessionId} is unknown to this pty-service and to the store`);
-      throw new ServiceError(Code.UNAVAILABLE, `session ${sessionId} is not hosted here and the store is unavailable: ${err.details ?? String(err)}`);
+    await callUnary(deps.store, "getSession", { sessionId }, { deadlineMs: 5_000, signal: ctx.signal }).catch((err: unknown) => {
+      const failure = fromDownstream(err, { verdicts: [Code.NOT_FOUND], unavailable: (details) => `session ${sessionId} is not hosted here and the store is unavailable: ${details}` });
+      throw failure.code === Code.NOT_FOUND ? notFound(`session ${sessionId} is unknown to this pty-service and to the store`) : failure;
     });
   } catch (err) {
     stop.abort();
@@ -388,12 +389,7 @@ async function replayFromStore(req: StartPoint, call: ViewerCall, ctx: CallConte
     }
   } catch (err) {
     if (ctx.signal.aborted) return;
-    if (err instanceof ServiceError) throw err;
-    const e = err as { code?: number; details?: string };
-    // What the store says about the request itself reaches the caller as it is; anything else
-    // means the store could not answer.
-    const code = e.code !== undefined && STORE_VERDICTS.has(e.code) ? e.code : Code.UNAVAILABLE;
-    throw new ServiceError(code, code === Code.UNAVAILABLE ? `replay of session ${sessionId} from the store failed: ${e.details ?? String(err)}` : (e.details ?? String(err)));
+    throw fromDownstream(err, { verdicts: STORE_VERDICTS, unavailable: (details) => `replay of session ${sessionId} from the store failed: ${details}` });
   }
   // The same verdict as for a session hosted here (Emitter.output): a replay never skips a chunk.
   if (end?.reason === "HISTORY_END_REASON_GAP") {
@@ -421,19 +417,13 @@ async function unreachableIn(deps: AttachDeps, sessionId: string, fromSeq: numbe
   const lookup = AbortSignal.any([signal, AbortSignal.timeout(INTERVALS_LOOKUP_MS)]);
   const inRange = (u: StoreApi.UnreachableInterval__Output) => (u.atSeq >= fromSeq && u.atSeq <= toSeq) || (atStart && u.atSeq === 0);
   try {
-    const res = await unaryCall<StoreApi.GetSessionRequest, StoreApi.GetSessionResponse__Output>(deps.store, deps.store.getSession, { sessionId }, { deadlineMs: INTERVALS_LOOKUP_MS, signal: lookup });
+    const res = await callUnary(deps.store, "getSession", { sessionId }, { deadlineMs: INTERVALS_LOOKUP_MS, signal: lookup });
     const last = res.session?.lastUnreachable;
     if (!last || (last.atSeq < fromSeq && !(atStart && last.atSeq === 0))) return [];
     if (res.session!.unreachableCount <= 1) return inRange(last) ? [last] : [];
     const found: StoreApi.UnreachableInterval__Output[] = [];
-    const history = deps.store.readHistory({ sessionId, fromSeq: atStart ? 0 : fromSeq, toSeq }, { deadline: Date.now() + INTERVALS_LOOKUP_MS });
-    const cancel = () => history.cancel();
-    lookup.addEventListener("abort", cancel, { once: true });
-    try {
-      for await (const msg of history as AsyncIterable<StoreApi.ReadHistoryResponse__Output>) if (msg.unreachable && inRange(msg.unreachable)) found.push(msg.unreachable);
-    } finally {
-      lookup.removeEventListener("abort", cancel);
-    }
+    const history = callServerStream(deps.store, "readHistory", { sessionId, fromSeq: atStart ? 0 : fromSeq, toSeq }, { deadlineMs: INTERVALS_LOOKUP_MS, signal: lookup });
+    for await (const msg of history) if (msg.unreachable && inRange(msg.unreachable)) found.push(msg.unreachable);
     return found;
   } catch (err) {
     if (signal.aborted) throw err;
@@ -472,11 +462,9 @@ export async function* storeHistory(
   let screenPending = false;
   for (;;) {
     // Only the first call begins from the screen; a resumed one goes on after the last chunk.
-    const history = store.readHistory(started ? { sessionId, fromSeq: next, toSeq } : { sessionId, fromSeq: next, toSeq, fromScreen });
-    const cancel = () => history.cancel();
-    signal.addEventListener("abort", cancel, { once: true });
+    const history = callServerStream(store, "readHistory", started ? { sessionId, fromSeq: next, toSeq } : { sessionId, fromSeq: next, toSeq, fromScreen }, { signal });
     try {
-      for await (const msg of history as AsyncIterable<StoreApi.ReadHistoryResponse__Output>) {
+      for await (const msg of history) {
         if (msg.start) {
           if (started) {
             // A resumed replay must pick up exactly where the last one stopped.
@@ -496,13 +484,11 @@ export async function* storeHistory(
       }
       return;
     } catch (err) {
-      const code = (err as { code?: number }).code;
       if (screenPending && !signal.aborted) throw new ServiceError(Code.UNAVAILABLE, `session ${sessionId}: the store call failed between the start and the screen snapshot; attach again`);
-      if (signal.aborted || err instanceof ServiceError || code === undefined || !REPLAY_RETRYABLE.has(code) || ++failures > REPLAY_RETRIES) throw err;
+      if (signal.aborted || err instanceof ServiceError || !isCallError(err) || !REPLAY_RETRYABLE.has(err.code) || ++failures > REPLAY_RETRIES) throw err;
       // The viewer may leave while this waits: that ends the wait (AbortError) and the replay.
       await sleep(REPLAY_RETRY_MS * 2 ** (failures - 1), undefined, { signal });
     } finally {
-      signal.removeEventListener("abort", cancel);
       // Ended early (the viewer left, or a check above threw): the store stops sending. A no-op
       // on a call that already finished.
       history.cancel();

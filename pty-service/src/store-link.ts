@@ -17,7 +17,7 @@
 import { setMaxListeners } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import * as grpc from "@grpc/grpc-js";
-import { backoffMs, call, ServiceError, toTimestamp, type Logger, type StoreApi, type StoreServiceClient } from "@ptykeep/proto";
+import { backoffMs, callStatus, callUnary, ServiceError, toTimestamp, type Logger, type StoreApi, type StoreServiceClient } from "@ptykeep/proto";
 import { TUNING } from "./config.js";
 import { SendCursor } from "./send-cursor.js";
 
@@ -320,8 +320,7 @@ export class StoreLink {
           queued.settle({ ok: true });
         } catch (err) {
           if (this.stopped) continue;
-          const code = (err as { code?: number }).code ?? grpc.status.UNKNOWN;
-          const message = (err as { details?: string; message?: string }).details ?? (err as Error).message;
+          const { code, details: message } = callStatus(err);
           if (RETRYABLE.has(code)) {
             const delay = backoff(attempt++);
             this.log.debug({ sessionId: state.session.id, op: queued.op.kind, code, message, delay }, "store call failed; retrying");
@@ -349,19 +348,19 @@ export class StoreLink {
     const c = this.client;
     switch (op.kind) {
       case "register":
-        await call(c, c.registerSession, op.request, opts);
+        await callUnary(c, "registerSession", op.request, opts);
         return;
       case "running":
-        await call(c, c.markRunning, { sessionId, pid: op.pid }, opts);
+        await callUnary(c, "markRunning", { sessionId, pid: op.pid }, opts);
         return;
       case "size":
-        await call(c, c.updateSize, { sessionId, rows: op.rows, cols: op.cols, atSeq: op.atSeq, changeNo: op.changeNo }, opts);
+        await callUnary(c, "updateSize", { sessionId, rows: op.rows, cols: op.cols, atSeq: op.atSeq, changeNo: op.changeNo }, opts);
         return;
       case "exited": {
         const r = op.record;
         const req: StoreApi.MarkExitedRequest = { sessionId, signal: r.signal, finalSeq: r.finalSeq, reason: r.reason, endedAt: toTimestamp(r.ts) };
         if (r.exitCode !== undefined) req.exitCode = r.exitCode;
-        await call(c, c.markExited, req, opts);
+        await callUnary(c, "markExited", req, opts);
         return;
       }
     }

@@ -43,7 +43,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
-import { call, Code, createPtyClient, validate, type ClientOptions, type Logger, type PtyApi, type PtyServiceClient } from "@ptykeep/proto";
+import { callUnary, Code, createPtyClient, validate, type ClientOptions, type Logger, type PtyApi, type PtyServiceClient } from "@ptykeep/proto";
 import type { StoreMetrics } from "./metrics.js";
 import { withTransaction } from "./db/pool.js";
 import * as sql from "./sql/reaper.js";
@@ -233,12 +233,7 @@ export class Reaper {
     try {
       const client = this.client(node);
       for (let at = 0; at < ids.length; at += REAPER_TUNING.IDS_PER_CALL) {
-        const res = await call<PtyApi.CheckLivenessRequest, PtyApi.CheckLivenessResponse__Output>(
-          client,
-          client.CheckLiveness,
-          { sessionIds: ids.slice(at, at + REAPER_TUNING.IDS_PER_CALL) },
-          { deadlineMs: this.opts.checkTimeoutMs, signal },
-        );
+        const res = await callUnary(client, "CheckLiveness", { sessionIds: ids.slice(at, at + REAPER_TUNING.IDS_PER_CALL) }, { deadlineMs: this.opts.checkTimeoutMs, signal });
         for (const s of res.sessions) answers.set(s.sessionId, s.liveness);
       }
     } catch (err) {

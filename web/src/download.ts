@@ -6,7 +6,7 @@
  */
 import { once } from "node:events";
 import type { ServerResponse } from "node:http";
-import { timestampToMicros, timestampToMs, type StoreApi, type StoreServiceClient } from "@ptykeep/proto";
+import { callServerStream, timestampToMicros, timestampToMs, type StoreApi, type StoreServiceClient } from "@ptykeep/proto";
 import { AsciicastEncoder, shellJoin } from "../../cli/src/asciicast.js";
 
 /** Used when the session records no size (the pty-service's default). */
@@ -80,17 +80,14 @@ async function readOnce(
   opts: { store: StoreServiceClient; sessionId: string; fromSeq: number; signal: AbortSignal },
   each: (ev: StoreApi.ReadHistoryResponse__Output) => Promise<void>,
 ): Promise<StoreApi.HistoryEnd__Output | undefined> {
-  const stream = opts.store.readHistory({ sessionId: opts.sessionId, fromSeq: opts.fromSeq, toSeq: 0 });
-  const onAbort = () => stream.cancel();
-  opts.signal.addEventListener("abort", onAbort, { once: true });
+  const stream = callServerStream(opts.store, "readHistory", { sessionId: opts.sessionId, fromSeq: opts.fromSeq, toSeq: 0 }, { signal: opts.signal });
   let end: StoreApi.HistoryEnd__Output | undefined;
   try {
-    for await (const ev of stream as AsyncIterable<StoreApi.ReadHistoryResponse__Output>) {
+    for await (const ev of stream) {
       if (ev.end) end = ev.end;
       else await each(ev);
     }
   } finally {
-    opts.signal.removeEventListener("abort", onAbort);
     stream.cancel();
   }
   return end;

@@ -13,10 +13,11 @@ import type { AddressInfo, Socket } from "node:net";
 import * as grpc from "@grpc/grpc-js";
 import { WebSocketServer, type WebSocket } from "ws";
 import {
-  call,
+  callUnary,
   createLogger,
   createPtyClient,
   createStoreClient,
+  isCallError,
   isUuid,
   joinHostPort,
   logListenSecurity,
@@ -25,7 +26,6 @@ import {
   timestampToMs,
   type Logger,
   type MetricsServer,
-  type PtyApi,
   type PtyServiceClient,
   type StoreApi,
   type StoreServiceClient,
@@ -135,11 +135,6 @@ export async function startGateway(opts: { config: Readonly<WebConfig>; log?: Lo
   let stopping = false;
   metrics.setHeldBytes(() => [...viewers].reduce((n, v) => n + v.stats().unackedBytes, 0));
 
-  const unary = <Req, Res>(client: grpc.Client, method: string, req: Req, deadlineMs: number = TUNING.UNARY_DEADLINE_MS): Promise<Res> => {
-    const fn = (client as unknown as Record<string, (r: Req, md: grpc.Metadata, o: grpc.CallOptions, cb: grpc.requestCallback<Res>) => grpc.ClientUnaryCall>)[method]!;
-    return call(client, fn, req, { deadlineMs });
-  };
-
   const send = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     const text = body === undefined ? "" : JSON.stringify(body);
     res.writeHead(status, { ...SECURITY_HEADERS, "cache-control": "no-store", ...(text ? { "content-type": "application/json; charset=utf-8" } : {}), ...headers });
@@ -182,9 +177,8 @@ export async function startGateway(opts: { config: Readonly<WebConfig>; log?: Lo
   };
 
   const grpcFailure = (err: unknown, what: string): HttpError => {
-    const e = err as Partial<grpc.ServiceError>;
-    if (typeof e.code !== "number") return new HttpError(500, `${what}: ${(err as Error).message}`);
-    return new HttpError(httpStatusOf(e.code), `${what}: ${e.details ?? e.message} (${grpc.status[e.code]})`);
+    if (!isCallError(err)) return new HttpError(500, `${what}: ${(err as Error).message}`);
+    return new HttpError(httpStatusOf(err.code), `${what}: ${err.details} (${grpc.status[err.code]})`);
   };
 
   async function api(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
@@ -224,7 +218,7 @@ export async function startGateway(opts: { config: Readonly<WebConfig>; log?: Lo
 
     const who = requireIdentity(req);
     if (route === "/api/sessions" && method === "GET") {
-      const list = await unary<StoreApi.ListSessionsRequest, StoreApi.ListSessionsResponse__Output>(store, "ListSessions", { pageSize: TUNING.LIST_PAGE_SIZE }).catch((err: unknown) => {
+      const list = await callUnary(store, "ListSessions", { pageSize: TUNING.LIST_PAGE_SIZE }, { deadlineMs: TUNING.UNARY_DEADLINE_MS }).catch((err: unknown) => {
         throw grpcFailure(err, "store-service");
       });
       const sessions = list.sessions.map(summarize).sort((a, b) => (b.createdAtMs ?? 0) - (a.createdAtMs ?? 0));
@@ -238,7 +232,7 @@ export async function startGateway(opts: { config: Readonly<WebConfig>; log?: Lo
       if (!config.commands.includes(command)) throw new HttpError(400, `${JSON.stringify(command.slice(0, 64))} is not one of the commands this gateway starts: ${config.commands.join(", ")}`);
       const rows = Number(body.rows) || 0;
       const cols = Number(body.cols) || 0;
-      const spawned = await unary<PtyApi.SpawnRequest, PtyApi.SpawnResponse__Output>(pty, "Spawn", { command, args: [], rows, cols, labels: { via: "web" } }).catch((err: unknown) => {
+      const spawned = await callUnary(pty, "Spawn", { command, args: [], rows, cols, labels: { via: "web" } }, { deadlineMs: TUNING.UNARY_DEADLINE_MS }).catch((err: unknown) => {
         throw grpcFailure(err, "pty-service");
       });
       log.info({ sessionId: spawned.sessionId, command }, "session started from the page");
@@ -249,7 +243,7 @@ export async function startGateway(opts: { config: Readonly<WebConfig>; log?: Lo
     if (kill && method === "POST") {
       requireFull(who);
       const sessionId = sessionIdFrom(kill[1]!);
-      await unary(pty, "Kill", { sessionId }, TUNING.KILL_DEADLINE_MS).catch((err: unknown) => {
+      await callUnary(pty, "Kill", { sessionId }, { deadlineMs: TUNING.KILL_DEADLINE_MS }).catch((err: unknown) => {
         throw grpcFailure(err, "pty-service");
       });
       send(res, 204, undefined);
@@ -259,7 +253,7 @@ export async function startGateway(opts: { config: Readonly<WebConfig>; log?: Lo
     if (history && method === "GET") {
       const sessionId = sessionIdFrom(history[1]!);
       const format = history[2] as DownloadFormat;
-      const { session } = await unary<StoreApi.GetSessionRequest, StoreApi.GetSessionResponse__Output>(store, "GetSession", { sessionId }).catch((err: unknown) => {
+      const { session } = await callUnary(store, "GetSession", { sessionId }, { deadlineMs: TUNING.UNARY_DEADLINE_MS }).catch((err: unknown) => {
         throw grpcFailure(err, "store-service");
       });
       res.writeHead(200, {

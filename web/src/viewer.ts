@@ -15,7 +15,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import type { WebSocket } from "ws";
-import type { Logger, PtyApi, PtyServiceClient } from "@ptykeep/proto";
+import { callStatus, callUnary, type Logger, type PtyApi, type PtyServiceClient } from "@ptykeep/proto";
 import { TUNING } from "./config.js";
 import type { WebMetrics } from "./metrics.js";
 import { CLOSE, OUTPUT_HEADER_BYTES, writeOutputSeq, type ClientEvent, type ServerEvent } from "./protocol.js";
@@ -280,7 +280,7 @@ export class Viewer {
     }
     this.o.metrics.typed(bytes.length);
     if (this.stream && this.unaryPending === 0) this.stream.write({ input: bytes });
-    else this.viaUnary((cb) => this.o.pty.Write({ sessionId: this.o.sessionId, data: bytes }, new grpc.Metadata(), { deadline: Date.now() + TUNING.UNARY_DEADLINE_MS }, cb));
+    else this.viaUnary(() => callUnary(this.o.pty, "Write", { sessionId: this.o.sessionId, data: bytes }, { deadlineMs: TUNING.UNARY_DEADLINE_MS }));
   }
 
   private resize(rows: number, cols: number): void {
@@ -289,22 +289,20 @@ export class Viewer {
       return;
     }
     if (this.stream && this.unaryPending === 0) this.stream.write({ resize: { rows, cols } });
-    else this.viaUnary((cb) => this.o.pty.Resize({ sessionId: this.o.sessionId, rows, cols }, new grpc.Metadata(), { deadline: Date.now() + TUNING.UNARY_DEADLINE_MS }, cb));
+    else this.viaUnary(() => callUnary(this.o.pty, "Resize", { sessionId: this.o.sessionId, rows, cols }, { deadlineMs: TUNING.UNARY_DEADLINE_MS }));
   }
 
   /** A Write or Resize while the stream is cut, in order after the ones before it. */
-  private viaUnary(start: (cb: (err: grpc.ServiceError | null) => void) => void): void {
+  private viaUnary(start: () => Promise<unknown>): void {
     this.unaryPending++;
-    this.unary = this.unary.then(
-      () =>
-        new Promise<void>((resolve) => {
-          start((err) => {
-            this.unaryPending--;
-            if (err && !this.closed) this.send({ type: "notice", message: `input refused: ${err.details}` });
-            resolve();
-          });
-        }),
-    );
+    this.unary = this.unary.then(async () => {
+      const refused = await start().then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      this.unaryPending--;
+      if (refused !== undefined && !this.closed) this.send({ type: "notice", message: `input refused: ${callStatus(refused).details}` });
+    });
   }
 
   /** Closes the socket with a code the page acts on, and stops the stream. */

@@ -116,7 +116,7 @@ export async function attachSession(ctx: Context, p: AttachParams): Promise<numb
   let typingFailed = false;
 
   const writer = new KeyWriter(
-    (data) => conn.unary("pty-service", pty, pty.Write, { sessionId: p.id, data }, { sessionId: p.id }).then(() => undefined),
+    (data) => conn.unary("pty-service", pty, "Write", { sessionId: p.id, data }, { sessionId: p.id }).then(() => undefined),
     (err) => {
       // Typing into a session that just ended fails; its exit event follows on the stream.
       if (!typingFailed && !exit) say(`cannot type into the session: ${err.message}`);
@@ -144,7 +144,7 @@ export async function attachSession(ctx: Context, p: AttachParams): Promise<numb
     const { rows, columns } = stdout as WriteStream;
     if (!rows || !columns) return;
     conn
-      .unary("pty-service", pty, pty.Resize, { sessionId: p.id, rows: clampDim(rows), cols: clampDim(columns) }, { sessionId: p.id })
+      .unary("pty-service", pty, "Resize", { sessionId: p.id, rows: clampDim(rows), cols: clampDim(columns) }, { sessionId: p.id })
       .catch((err: Error) => say(`cannot resize the session: ${err.message}`));
   };
   const followSize = interactive && !p.readOnly && isTty(stdout);

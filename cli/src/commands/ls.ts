@@ -16,7 +16,7 @@ export async function lsCommand(ctx: Context, cmd: { states: StateFilter[]; labe
   const sessions: StoreApi.Session__Output[] = [];
   let pageToken = "";
   do {
-    const res = await conn.unary("store-service", store, store.ListSessions, {
+    const res = await conn.unary("store-service", store, "ListSessions", {
       states: cmd.states.map((s) => SESSION_STATE_ENUM[s]),
       labels: cmd.labels,
       pageSize: LIST.PAGE_SIZE,

@@ -20,7 +20,7 @@ export async function runCommand(ctx: Context, cmd: RunParams): Promise<number> 
   const { MAX_TERMINAL_DIM: maxDim } = validate.REQUEST_LIMITS;
   const tty = stdout as WriteStream;
   const size = isTty(stdout) && tty.rows > 0 && tty.columns > 0 ? { rows: Math.min(maxDim, tty.rows), cols: Math.min(maxDim, tty.columns) } : { rows: 0, cols: 0 };
-  const res = await conn.unary("pty-service", pty, pty.Spawn, {
+  const res = await conn.unary("pty-service", pty, "Spawn", {
     command: cmd.program,
     args: cmd.args,
     env,
