@@ -27,7 +27,7 @@ import { pipeline } from "node:stream/promises";
 import { from as copyFrom } from "pg-copy-streams";
 import path from "node:path";
 import pg from "pg";
-import { call, createLogger, createStoreClient, toTimestamp, uuidv7 } from "@ptykeep/proto";
+import { callUnary, createLogger, createStoreClient, toTimestamp, uuidv7 } from "@ptykeep/proto";
 import { loadStoreConfig, startStoreService } from "../store-service/src/index.js";
 import { startEmbeddedPostgres } from "../scripts/lib/embedded-postgres.js";
 import { migrate } from "../store-service/src/db/migrate.js";
@@ -154,7 +154,7 @@ async function measureThroughStore(databaseUrl: string, dataPool: Buffer): Promi
   try {
     for (const size of PLAN.GRPC_CHUNK_SIZES) {
       const sessionId = uuidv7();
-      await call(client, client.RegisterSession, { sessionId, command: "bench", ptyNode: "127.0.0.1:1", rows: 24, cols: 80 }, { deadlineMs: 10_000 });
+      await callUnary(client, "RegisterSession", { sessionId, command: "bench", ptyNode: "127.0.0.1:1", rows: 24, cols: 80 }, { deadlineMs: 10_000 });
       const n = Math.ceil(PLAN.GRPC_BYTES / size);
       const stream = client.AppendOutput();
       const acked = new Promise<void>((resolve, reject) => {

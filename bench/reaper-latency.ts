@@ -13,7 +13,7 @@
  * Programmatic use: `runReaperLatency(options)` returns the figures.
  */
 import pg from "pg";
-import { call, createLogger, createPtyClient, type PtyApi } from "@ptykeep/proto";
+import { callUnary, createLogger, createPtyClient } from "@ptykeep/proto";
 import { startPrivatePostgres } from "../test/support/postgres.js";
 import { startPtyChild } from "../test/history/pty-child.js";
 import { loadStoreConfig, startStoreService, STORE_DEFAULTS } from "../store-service/src/index.js";
@@ -64,7 +64,7 @@ export async function runReaperLatency(o: ReaperLatencyOptions, say: (line: stri
     const ids: string[] = [];
     try {
       for (let i = 0; i < o.sessions; i++) {
-        const r = (await call(client, client.Spawn as never, { command: "sleep", args: ["3600"], rows: 24, cols: 80 } as never, { deadlineMs: 15_000 })) as PtyApi.SpawnResponse__Output;
+        const r = await callUnary(client, "Spawn", { command: "sleep", args: ["3600"], rows: 24, cols: 80 }, { deadlineMs: 15_000 });
         ids.push(r.sessionId);
       }
     } finally {

@@ -4,7 +4,7 @@
  */
 import { readFileSync, readdirSync } from "node:fs";
 import type * as grpc from "@grpc/grpc-js";
-import { call, delay as wait } from "@ptykeep/proto";
+import { callUnary, delay as wait } from "@ptykeep/proto";
 
 export const MiB = 1024 * 1024;
 /** Deadline for one control call (Spawn, GetSession...) made by the suite. */
@@ -40,13 +40,11 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> 
   }
 }
 
-type UnaryMethod = (req: never, md: grpc.Metadata, opts: grpc.CallOptions, cb: grpc.requestCallback<never>) => grpc.ClientUnaryCall;
-
-/** A unary call by method name, with a deadline. */
+/** A unary call by method name, with a deadline; the caller names the response type. */
 export function rpc<Res>(client: grpc.Client, method: string, req: object, deadlineMs = CALL_DEADLINE_MS): Promise<Res> {
-  const fn = (client as unknown as Record<string, UnaryMethod>)[method];
-  if (!fn) throw new Error(`no method ${method}`);
-  return call(client, fn as never, req as never, { deadlineMs }) as Promise<Res>;
+  if (typeof (client as unknown as Record<string, unknown>)[method] !== "function") throw new Error(`no method ${method}`);
+  const byName: (c: grpc.Client, m: string, r: object, o: { deadlineMs: number }) => Promise<unknown> = callUnary as never;
+  return byName(client, method, req, { deadlineMs }) as Promise<Res>;
 }
 
 /** CPU seconds (user + system) a process has used so far; 0 once it is gone. */

@@ -67,11 +67,6 @@ export class Connection {
     return this.securityValue;
   }
 
-  /** Metadata sent with every call, on top of the token the clients add. */
-  metadata(): grpc.Metadata {
-    return new grpc.Metadata();
-  }
-
   ptyClient(): PtyServiceClient {
     this.pty ??= this.open("pty-service", () => createPtyClient(this.endpoints.pty, this.security()));
     return this.pty;
@@ -103,7 +98,7 @@ export class Connection {
     req: UnaryRequest<C[M]>,
     opts: { deadlineMs?: number; sessionId?: string } = {},
   ): Promise<UnaryResponse<C[M]>> {
-    return callUnary(client, method, req, { deadlineMs: opts.deadlineMs ?? DEADLINES.UNARY_MS, metadata: this.metadata() }).catch((err: unknown) => {
+    return callUnary(client, method, req, { deadlineMs: opts.deadlineMs ?? DEADLINES.UNARY_MS }).catch((err: unknown) => {
       throw this.explain(err, service, opts.sessionId);
     });
   }

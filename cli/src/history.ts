@@ -38,7 +38,7 @@ export function readHistory(conn: Connection, req: { sessionId: string; fromSeq?
     conn,
     "store-service",
     req.sessionId,
-    callServerStream(store, "ReadHistory", { sessionId: req.sessionId, fromSeq: req.fromSeq ?? 0, toSeq: req.toSeq ?? 0, fromScreen: req.fromScreen ?? false }, { metadata: conn.metadata() }),
+    callServerStream(store, "ReadHistory", { sessionId: req.sessionId, fromSeq: req.fromSeq ?? 0, toSeq: req.toSeq ?? 0, fromScreen: req.fromScreen ?? false }),
   );
 }
 
@@ -48,7 +48,7 @@ export function attach(conn: Connection, req: { sessionId: string; fromSeq?: num
     conn,
     "pty-service",
     req.sessionId,
-    callServerStream(pty, "Attach", { sessionId: req.sessionId, fromSeq: req.fromSeq ?? 0, liveOnly: req.liveOnly ?? false, fromScreen: req.fromScreen ?? false }, { metadata: conn.metadata() }),
+    callServerStream(pty, "Attach", { sessionId: req.sessionId, fromSeq: req.fromSeq ?? 0, liveOnly: req.liveOnly ?? false, fromScreen: req.fromScreen ?? false }),
   );
 }
 

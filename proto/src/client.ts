@@ -83,14 +83,12 @@ type ServerStreamFn<Req, Res> = (req: Req, options?: grpc.CallOptions) => grpc.C
 /** The last overload of a generated bidirectional-streaming method. */
 type DuplexFn<Req, Res> = (options?: grpc.CallOptions) => grpc.ClientDuplexStream<Req, Res>;
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- `any` here only matches a method's shape; the types used are inferred */
 /** Names of the client's unary methods. */
 export type UnaryMethodName<C> = { [K in keyof C]: C[K] extends UnaryFn<any, any> ? K : never }[keyof C] & string;
 /** Names of the client's server-streaming methods (a duplex method has the same shape, less its request). */
 export type ServerStreamMethodName<C> = { [K in keyof C]: C[K] extends DuplexFn<any, any> ? never : C[K] extends ServerStreamFn<any, any> ? K : never }[keyof C] & string;
 /** Names of the client's bidirectional-streaming methods. */
 export type DuplexMethodName<C> = { [K in keyof C]: C[K] extends DuplexFn<any, any> ? K : never }[keyof C] & string;
-/* eslint-enable @typescript-eslint/no-explicit-any */
 
 export type UnaryRequest<F> = F extends UnaryFn<infer Req, infer _Res> ? Req : never;
 export type UnaryResponse<F> = F extends UnaryFn<infer _Req, infer Res> ? Res : never;
@@ -207,15 +205,3 @@ export function callDuplex<C extends grpc.Client, M extends DuplexMethodName<C>>
   return call;
 }
 
-/**
- * callUnary for a method held as a value (tests and benchmarks that pick the method at run
- * time); the same call underneath.
- */
-export function call<Req, Res>(
-  client: grpc.Client,
-  method: (req: Req, metadata: grpc.Metadata, options: grpc.CallOptions, cb: grpc.requestCallback<Res>) => grpc.ClientUnaryCall,
-  req: Req,
-  opts: UnaryOptions,
-): Promise<Res> {
-  return startUnary((cb) => method.call(client, req, opts.metadata ?? new grpc.Metadata(), callOptions(opts.deadlineMs), cb), opts.signal);
-}

@@ -5,7 +5,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { createHash } from "node:crypto";
-import { call, type PtyApi, type PtyServiceClient, type StoreApi } from "@ptykeep/proto";
+import { callUnary, type PtyApi, type PtyServiceClient, type StoreApi } from "@ptykeep/proto";
 import type { Services as System } from "../support/services.js";
 
 export const DEADLINE_MS = 15_000;
@@ -13,11 +13,10 @@ export const DEADLINE_MS = 15_000;
 /** The system the end-to-end tests run against: test/support/services.ts. */
 export { startServices as startSystem, type Services as System } from "../support/services.js";
 
-type Method = (req: never, md: grpc.Metadata, opts: grpc.CallOptions, cb: grpc.requestCallback<never>) => grpc.ClientUnaryCall;
-
+/** A unary call by method name, with a deadline; the caller names the response type. */
 export function rpc<Res>(client: grpc.Client, method: string, req: object, deadlineMs = DEADLINE_MS): Promise<Res> {
-  const fn = (client as unknown as Record<string, Method>)[method]!;
-  return call(client, fn as never, req as never, { deadlineMs }) as Promise<Res>;
+  const byName: (c: grpc.Client, m: string, r: object, o: { deadlineMs: number }) => Promise<unknown> = callUnary as never;
+  return byName(client, method, req, { deadlineMs }) as Promise<Res>;
 }
 
 export function spawn(sys: System, req: Partial<PtyApi.SpawnRequest>): Promise<PtyApi.SpawnResponse__Output> {

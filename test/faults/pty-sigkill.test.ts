@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { call, createPtyClient, type PtyApi } from "@ptykeep/proto";
+import { callUnary, createPtyClient } from "@ptykeep/proto";
 import { startStoreFixture } from "../store/helpers.js";
 import { startPtyChild, type PtyChild } from "../history/pty-child.js";
 
@@ -103,7 +103,7 @@ async function startWith(programs: Record<string, string>): Promise<{ child: Pty
   try {
     for (const [name, script] of Object.entries(programs)) {
       const file = path.join(dir, `${name}-${Date.now()}`);
-      (await call(client, client.Spawn as never, { command: "/bin/sh", args: ["-c", script, file], rows: 24, cols: 80 } as never, { deadlineMs: 15_000 })) as PtyApi.SpawnResponse__Output;
+      await callUnary(client, "Spawn", { command: "/bin/sh", args: ["-c", script, file], rows: 24, cols: 80 }, { deadlineMs: 15_000 });
       pids[name] = await pidsFrom(file);
       started.push(...pids[name]);
     }

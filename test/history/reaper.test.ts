@@ -13,7 +13,7 @@ import { promisify } from "node:util";
 import { inject } from "vitest";
 import pg from "pg";
 import * as grpc from "@grpc/grpc-js";
-import { call, createPtyClient, createStoreClient, ptyV1, uuidv7, type PtyApi, type PtyServiceClient, type StoreApi, type StoreServiceClient } from "@ptykeep/proto";
+import { callUnary, createPtyClient, createStoreClient, ptyV1, uuidv7, type PtyApi, type PtyServiceClient, type StoreApi, type StoreServiceClient } from "@ptykeep/proto";
 import { createTestDatabase } from "../support/postgres.js";
 import { loadStoreConfig, startStoreService, type RunningStore } from "../../store-service/src/index.js";
 import { freePort, startPtyChild, type PtyChild } from "./pty-child.js";
@@ -38,7 +38,7 @@ async function until(cond: () => Promise<boolean>, what: string, timeoutMs = 30_
 }
 
 function spawnSession(client: PtyServiceClient, command: string, args: string[]): Promise<PtyApi.SpawnResponse__Output> {
-  return call(client, client.Spawn as never, { command, args, rows: 24, cols: 80 } as never, { deadlineMs: 15_000 }) as Promise<PtyApi.SpawnResponse__Output>;
+  return callUnary(client, "Spawn", { command, args, rows: 24, cols: 80 }, { deadlineMs: 15_000 });
 }
 
 describe("reaper with three store replicas", () => {

@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as grpc from "@grpc/grpc-js";
-import { call, createPtyClient, createStoreClient, type PtyApi, type PtyServiceClient, type StoreServiceClient } from "@ptykeep/proto";
+import { callUnary, createPtyClient, createStoreClient, type PtyApi, type PtyServiceClient, type StoreServiceClient } from "@ptykeep/proto";
 import { readHistory, waitStoredEnd, type System } from "../e2e/helpers.js";
 import { CALL_DEADLINE_MS, startServices } from "./helpers.js";
 
@@ -41,7 +41,7 @@ afterAll(async () => {
 });
 
 function spawn(req: Partial<PtyApi.SpawnRequest>): Promise<PtyApi.SpawnResponse__Output> {
-  return call(pty, pty.Spawn, { rows: 24, cols: 80, ...req }, { deadlineMs: CALL_DEADLINE_MS }) as Promise<PtyApi.SpawnResponse__Output>;
+  return callUnary(pty, "Spawn", { rows: 24, cols: 80, ...req }, { deadlineMs: CALL_DEADLINE_MS });
 }
 
 async function refusal(p: Promise<unknown>): Promise<{ code: grpc.status; details: string }> {

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as grpc from "@grpc/grpc-js";
-import { call, createPtyClient, createStoreClient, loadClientTls, uuidv7, type PtyApi, type StoreApi } from "@ptykeep/proto";
+import { callUnary, createPtyClient, createStoreClient, loadClientTls, uuidv7, type StoreServiceClient } from "@ptykeep/proto";
 import { readHistory, waitStoredEnd, type System } from "../e2e/helpers.js";
 import { CALL_DEADLINE_MS, makeDevCerts, startServices, type DevCerts } from "./helpers.js";
 
@@ -31,8 +31,8 @@ afterAll(async () => {
   certs?.remove();
 });
 
-function getSession(client: grpc.Client & { GetSession: unknown }, sessionId: string) {
-  return call(client, (client as unknown as { GetSession: never }).GetSession, { sessionId } as never, { deadlineMs: CALL_DEADLINE_MS }) as Promise<StoreApi.GetSessionResponse__Output>;
+function getSession(client: StoreServiceClient, sessionId: string) {
+  return callUnary(client, "GetSession", { sessionId }, { deadlineMs: CALL_DEADLINE_MS });
 }
 
 async function codeOf(p: Promise<unknown>): Promise<grpc.status> {
@@ -84,7 +84,7 @@ describe("mutual TLS", () => {
     const pty = createPtyClient(sys.pty.address, { tls });
     const store = createStoreClient(sys.store.address, { tls });
     try {
-      const spawned = (await call(pty, pty.Spawn, { command: "/bin/sh", args: ["-c", "printf 'over %s' tls"], rows: 24, cols: 80 }, { deadlineMs: CALL_DEADLINE_MS })) as PtyApi.SpawnResponse__Output;
+      const spawned = await callUnary(pty, "Spawn", { command: "/bin/sh", args: ["-c", "printf 'over %s' tls"], rows: 24, cols: 80 }, { deadlineMs: CALL_DEADLINE_MS });
       const view = { storeClient: store } as System;
       await waitStoredEnd(view, spawned.sessionId);
       expect((await readHistory(view, spawned.sessionId)).bytes.toString("latin1")).toBe("over tls");

@@ -5,7 +5,7 @@
 import { inject } from "vitest";
 import * as grpc from "@grpc/grpc-js";
 import pg from "pg";
-import { call, createStoreClient, toTimestamp, uuidv7, type StoreApi, type StoreServiceClient } from "@ptykeep/proto";
+import { callUnary, createStoreClient, toTimestamp, uuidv7, type StoreApi, type StoreServiceClient } from "@ptykeep/proto";
 import { createTestDatabase } from "../support/postgres.js";
 import { loadStoreConfig, startStoreService, type RunningStore } from "../../store-service/src/index.js";
 
@@ -40,9 +40,10 @@ export async function startStoreFixture(prefix: string, env: Record<string, stri
   };
 }
 
+/** A unary call by method name; the caller names the request and response types. */
 export function unaryCall<Req, Res>(client: StoreServiceClient, method: keyof StoreServiceClient, req: Req): Promise<Res> {
-  const fn = client[method] as unknown as (req: Req, md: grpc.Metadata, opts: grpc.CallOptions, cb: grpc.requestCallback<Res>) => grpc.ClientUnaryCall;
-  return call<Req, Res>(client, fn, req, { deadlineMs: DEADLINE_MS });
+  const byName: (c: StoreServiceClient, m: string, r: Req, o: { deadlineMs: number }) => Promise<Res> = callUnary as never;
+  return byName(client, method, req, { deadlineMs: DEADLINE_MS });
 }
 
 export function register(client: StoreServiceClient, req: Partial<StoreApi.RegisterSessionRequest> = {}): Promise<StoreApi.RegisterSessionResponse__Output> {
