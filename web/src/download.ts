@@ -7,7 +7,7 @@
 import { once } from "node:events";
 import type { ServerResponse } from "node:http";
 import { timestampToMs, type StoreApi, type StoreServiceClient } from "@ptykeep/proto";
-import { AsciicastEncoder, shellJoin, timestampToMicros } from "../../cli/src/asciicast.js";
+import { AsciicastEncoder, shellJoin, timestampToMicros } from "@ptykeep/cli/asciicast";
 
 /** Used when the session records no size (the pty-service's default). */
 const DEFAULT_SIZE = Object.freeze({ rows: 24, cols: 80 });
