@@ -98,7 +98,7 @@ async function startGatewayChild(sys: BenchSystem, ptyAddr: string): Promise<Gat
     }),
   );
   const url = `http://127.0.0.1:${port}/`;
-  await waitFor("the gateway serving", async () => (await fetch(`${url}healthz`).catch(() => undefined))?.ok, { timeoutMs: WEB.READY_TIMEOUT_MS, intervalMs: 100 });
+  await until("the gateway serving", async () => (await fetch(`${url}healthz`).catch(() => undefined))?.ok, { timeoutMs: WEB.READY_TIMEOUT_MS, intervalMs: 100 });
   return {
     url,
     pid: child.pid!,
@@ -213,6 +213,14 @@ async function startViewerProcess(g: GatewayChild, cookie: string, sessionId: st
   };
 }
 
+/**
+ * Waits until a condition holds. (waitFor returns the first value other than undefined, so a
+ * predicate that answers false must not be passed to it directly: it would return at once.)
+ */
+function until(what: string, pred: () => Promise<boolean | undefined> | boolean | undefined, opts: { timeoutMs: number; intervalMs: number }): Promise<true> {
+  return waitFor(what, async () => ((await pred()) ? true : undefined), opts);
+}
+
 function summary(samples: number[]): { p50: number; p99: number; max: number } {
   return { p50: quantile(samples, 0.5), p99: quantile(samples, 0.99), max: Math.max(...samples) };
 }
@@ -267,7 +275,7 @@ export async function runWeb(sys: BenchSystem, ctx: RunContext, corpora: { reali
     const cli = await rpc<PtyApi.SpawnResponse__Output>(ptyClient, "Spawn", { ...programs.echo(), rows: 24, cols: 80 });
     sessions.push(echo.sessionId, cli.sessionId);
     await page.evaluate((id) => ((globalThis as unknown as { location: { hash: string } }).location.hash = `#/s/${id}`), echo.sessionId);
-    await waitFor("the page connected", () => page.evaluate(() => (globalThis as unknown as { ptykeep: { view?: { state: string } } }).ptykeep.view?.state === "connected"), { timeoutMs: 30_000, intervalMs: 50 });
+    await until("the page connected", () => page.evaluate(() => (globalThis as unknown as { ptykeep: { view?: { state: string } } }).ptykeep.view?.state === "connected"), { timeoutMs: 30_000, intervalMs: 50 });
     const attach = ptyClient.attach({ sessionId: cli.sessionId, fromSeq: 0 }) as grpc.ClientReadableStream<PtyApi.AttachResponse__Output>;
     let waiting: { key: number; resolve: () => void } | undefined;
     attach.on("data", (m: PtyApi.AttachResponse__Output) => {
@@ -328,7 +336,7 @@ export async function runWeb(sys: BenchSystem, ctx: RunContext, corpora: { reali
     // ── 13: page load → first screen on a 50 MB session ────────────────────────────────────────
     const big = await rpc<PtyApi.SpawnResponse__Output>(ptyClient, "Spawn", { ...programs.catThenWait(corpora.realistic.file), rows: 40, cols: 120 });
     sessions.push(big.sessionId);
-    await waitFor(
+    await until(
       "the 50 MB session stored",
       async () => Number((await rpc<StoreApi.GetSessionResponse__Output>(sys.storeClient, "GetSession", { sessionId: big.sessionId })).session!.durableBytes) >= corpora.realistic.bytes,
       { timeoutMs: 300_000, intervalMs: 100 },
@@ -351,9 +359,9 @@ export async function runWeb(sys: BenchSystem, ctx: RunContext, corpora: { reali
     const p0 = performance.now();
     await page2.goto(`${g.url}#/s/${big.sessionId}`);
     const view = () => page2.evaluate(() => (globalThis as unknown as { ptykeep: { view?: { renderedSeq: number } } }).ptykeep.view?.renderedSeq ?? 0);
-    await waitFor("the first screen", async () => (await view()) > 0, { timeoutMs: 60_000, intervalMs: 10 });
+    await until("the first screen", async () => (await view()) > 0, { timeoutMs: 60_000, intervalMs: 10 });
     const firstMs = performance.now() - p0;
-    await waitFor("the whole history rendered", async () => (await view()) >= Number(stored.durableSeq), { timeoutMs: 300_000, intervalMs: 50 });
+    await until("the whole history rendered", async () => (await view()) >= Number(stored.durableSeq), { timeoutMs: 300_000, intervalMs: 50 });
     const wholeMs = performance.now() - p0;
     const screenSeq = await page2.evaluate(() => (globalThis as unknown as { ptykeep: { view?: { screenSeq: number } } }).ptykeep.view?.screenSeq ?? 0);
     await page2.close();
@@ -382,7 +390,7 @@ export async function runWeb(sys: BenchSystem, ctx: RunContext, corpora: { reali
     const rssBefore = rssBytes(g);
     const idleViewers: Array<Awaited<ReturnType<typeof openViewer>>> = [];
     for (let i = 0; i < WEB.VIEWERS; i++) idleViewers.push(await openViewer(g, cookie, idle.sessionId));
-    await waitFor("every idle viewer has the history", () => idleViewers.every((v) => v.bytes() >= 5), { timeoutMs: 30_000, intervalMs: 50 });
+    await until("every idle viewer has the history", () => idleViewers.every((v) => v.bytes() >= 5), { timeoutMs: 30_000, intervalMs: 50 });
     await delay(1_000);
     const heapAfter = await metric(g, "ptykeep_nodejs_heap_size_used_bytes");
     const rssAfter = rssBytes(g);
