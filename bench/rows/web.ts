@@ -198,7 +198,11 @@ async function startViewerProcess(g: GatewayChild, cookie: string, sessionId: st
       };
       void exited.then(() => reject(new Error("row W4's viewer process ended")));
     });
-  await next("open");
+  await next("open").catch(async (err: unknown) => {
+    child.kill();
+    await exited;
+    throw err;
+  });
   return {
     async report() {
       const answer = next("report");
@@ -208,6 +212,7 @@ async function startViewerProcess(g: GatewayChild, cookie: string, sessionId: st
     },
     async stop() {
       if (child.connected) child.send({ type: "stop" });
+      else child.kill();
       await exited;
     },
   };
@@ -261,6 +266,7 @@ export async function runWeb(sys: BenchSystem, ctx: RunContext, corpora: { reali
   const browser = await chromium.launch({ executablePath: WEB.CHROMIUM, args: ["--no-sandbox"] });
   const rows: RowResult[] = [];
   const sessions: string[] = [];
+  let viewerProcess: ViewerProcess | undefined;
   try {
     const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
     const page = await context.newPage();
@@ -416,7 +422,6 @@ export async function runWeb(sys: BenchSystem, ctx: RunContext, corpora: { reali
     let peakRss = rssBytes(g);
     let peakHeld = 0;
     const rssStart = peakRss;
-    let floodViewers: ViewerProcess | undefined;
     let sampling = true;
     let samplerError: unknown;
     const sampler = (async () => {
@@ -430,10 +435,10 @@ export async function runWeb(sys: BenchSystem, ctx: RunContext, corpora: { reali
       samplerError = err;
     });
     const watched = await timedCat(sys, ptyClient, corpora.small.file, async (sessionId) => {
-      floodViewers = await startViewerProcess(g, cookie, sessionId, WEB.VIEWERS);
+      viewerProcess = await startViewerProcess(g, cookie, sessionId, WEB.VIEWERS);
     });
     sessions.push(watched.sessionId);
-    const viewersOf = floodViewers!;
+    const viewersOf = viewerProcess!;
     await waitFor("every viewer has the whole flood", async () => (await viewersOf.report()).bytes.every((b) => b >= watched.bytes) || undefined, { timeoutMs: 300_000, intervalMs: 100 });
     const ends = await waitFor("every viewer told the session ended", async () => {
       const r = await viewersOf.report();
@@ -460,8 +465,9 @@ export async function runWeb(sys: BenchSystem, ctx: RunContext, corpora: { reali
       ],
       data: { aloneMBs, watchedMBs, ratio: r, peakRss, rssStart, peakHeld, viewers: WEB.VIEWERS },
     });
-    await viewersOf.stop();
   } finally {
+    // Also when the row fails: the viewers' process would keep the suite running.
+    await viewerProcess?.stop();
     await browser.close();
     await g.stop();
     for (const id of sessions) await discardSession({ ...sys, ptyClient } as BenchSystem, id).catch(() => {});
