@@ -12,7 +12,7 @@
  * bytes received and close code per viewer). { type: "stop" } drops every socket and exits.
  */
 import WebSocket from "ws";
-import { OUTPUT_HEADER_BYTES, readOutputSeq } from "../../web/src/protocol.js";
+import { CLOSE, OUTPUT_HEADER_BYTES, readOutputSeq } from "../../web/src/protocol.js";
 
 interface Args {
   url: string;
@@ -26,18 +26,39 @@ const send = (msg: object) => process.send!(msg);
 const sockets: WebSocket[] = [];
 const bytes: number[] = [];
 const codes: Array<number | null> = [];
+const lastSeq: number[] = [];
+/** Pause before a viewer reconnects (the page backs off from 250 ms). */
+const RECONNECT_MS = 250;
+let stopping = false;
 
-function openOne(i: number): Promise<void> {
+const reconnects: number[] = [];
+
+/**
+ * Opens viewer i from seq `from` (0: the start). Like the page, a viewer whose socket closes for
+ * any reason but the session's end or a refusal reconnects from the seq after the last it has.
+ */
+function openOne(i: number, from = 0): Promise<void> {
   const origin = args.url.replace(/\/$/, "");
-  const ws = new WebSocket(`${args.url.replace("http", "ws")}ws?session=${args.sessionId}&from=0`, { headers: { cookie: args.cookie, origin } });
-  sockets.push(ws);
-  bytes[i] = 0;
+  const ws = new WebSocket(`${args.url.replace("http", "ws")}ws?session=${args.sessionId}&from=${from}`, { headers: { cookie: args.cookie, origin } });
+  sockets[i] = ws;
+  bytes[i] ??= 0;
+  lastSeq[i] ??= 0;
+  reconnects[i] ??= 0;
   codes[i] = null;
-  ws.on("close", (code) => (codes[i] = code));
+  ws.on("close", (code) => {
+    if (stopping || code === CLOSE.ENDED || code === CLOSE.NOT_FOUND || code === CLOSE.BAD_REQUEST) {
+      codes[i] = code;
+      return;
+    }
+    reconnects[i]!++;
+    setTimeout(() => void openOne(i, lastSeq[i]! + 1).catch(() => {}), RECONNECT_MS);
+  });
   ws.on("message", (data: Buffer, isBinary) => {
     if (!isBinary) return;
+    const seq = readOutputSeq(data);
     bytes[i]! += data.length - OUTPUT_HEADER_BYTES;
-    ws.send(JSON.stringify({ type: "ack", seq: readOutputSeq(data) }));
+    lastSeq[i] = seq;
+    ws.send(JSON.stringify({ type: "ack", seq }));
   });
   return new Promise((resolve, reject) => {
     ws.once("open", () => resolve());
@@ -46,8 +67,9 @@ function openOne(i: number): Promise<void> {
 }
 
 process.on("message", (msg: { type: string }) => {
-  if (msg.type === "report") send({ type: "report", bytes, codes });
+  if (msg.type === "report") send({ type: "report", bytes, codes, reconnects });
   else if (msg.type === "stop") {
+    stopping = true;
     for (const ws of sockets) ws.terminate();
     process.exit(0);
   }

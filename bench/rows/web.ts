@@ -180,7 +180,7 @@ async function readWholeHistory(sys: BenchSystem, sessionId: string, toSeq: numb
 
 interface ViewerProcess {
   /** Output bytes received and close code (null while open) per viewer. */
-  report(): Promise<{ bytes: number[]; codes: Array<number | null> }>;
+  report(): Promise<{ bytes: number[]; codes: Array<number | null>; reconnects: number[] }>;
   stop(): Promise<void>;
 }
 
@@ -188,10 +188,11 @@ interface ViewerProcess {
 async function startViewerProcess(g: GatewayChild, cookie: string, sessionId: string, count: number): Promise<ViewerProcess> {
   const child = fork(path.join(ROOT, "bench/lib/web-viewers.ts"), [JSON.stringify({ url: g.url, cookie, sessionId, count })], { cwd: ROOT, execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  let waiting: ((m: { type: string; bytes?: number[]; codes?: Array<number | null>; message?: string }) => void) | undefined;
+  type Message = { type: string; bytes?: number[]; codes?: Array<number | null>; reconnects?: number[]; message?: string };
+  let waiting: ((m: Message) => void) | undefined;
   child.on("message", (m: { type: string }) => waiting?.(m));
   const next = (type: string) =>
-    new Promise<{ type: string; bytes?: number[]; codes?: Array<number | null>; message?: string }>((resolve, reject) => {
+    new Promise<Message>((resolve, reject) => {
       waiting = (m) => {
         if (m.type === "error") reject(new Error(`row W4's viewers: ${m.message}`));
         else if (m.type === type) resolve(m);
@@ -208,7 +209,7 @@ async function startViewerProcess(g: GatewayChild, cookie: string, sessionId: st
       const answer = next("report");
       child.send({ type: "report" });
       const m = await answer;
-      return { bytes: m.bytes!, codes: m.codes! };
+      return { bytes: m.bytes!, codes: m.codes!, reconnects: m.reconnects! };
     },
     async stop() {
       if (child.connected) child.send({ type: "stop" });
@@ -439,7 +440,12 @@ export async function runWeb(sys: BenchSystem, ctx: RunContext, corpora: { reali
     });
     sessions.push(watched.sessionId);
     const viewersOf = viewerProcess!;
-    await waitFor("every viewer has the whole flood", async () => (await viewersOf.report()).bytes.every((b) => b >= watched.bytes) || undefined, { timeoutMs: 300_000, intervalMs: 100 });
+    await waitFor("every viewer has the whole flood", async () => (await viewersOf.report()).bytes.every((b) => b >= watched.bytes) || undefined, { timeoutMs: 120_000, intervalMs: 100 }).catch(async (err: Error) => {
+      const r = await viewersOf.report();
+      const short = r.bytes.filter((b) => b < watched.bytes).length;
+      throw new Error(`${err.message}: ${short} of ${WEB.VIEWERS} viewers short of ${watched.bytes} bytes (least ${Math.min(...r.bytes)}); close codes ${JSON.stringify(r.codes.filter((c) => c !== null))}; reconnects ${r.reconnects.reduce((a, b) => a + b, 0)}`);
+    });
+    const viewerReconnects = (await viewersOf.report()).reconnects.reduce((a, b) => a + b, 0);
     const ends = await waitFor("every viewer told the session ended", async () => {
       const r = await viewersOf.report();
       return r.codes.every((c) => c !== null) ? r.codes : undefined;
@@ -461,7 +467,7 @@ export async function runWeb(sys: BenchSystem, ctx: RunContext, corpora: { reali
       target: `within ${WEB.THROUGHPUT_TOLERANCE * 100}% of no viewers; held ≤ viewers × window`,
       met: r >= 1 - WEB.THROUGHPUT_TOLERANCE && peakHeld <= WEB.VIEWERS * WEB.WINDOW_BYTES,
       notes: [
-        `The program prints ${fmt(corpora.small.bytes / 1e6, 1)} MB in a raw terminal (\`cat\`), timed from the first byte typed to its last output durable, once alone and once with ${WEB.VIEWERS} viewer sockets that acknowledge every frame on arrival, in a process of their own (bench/lib/web-viewers.ts) so that the suite's polling of GetSession, which times the program, does not wait behind 100 sockets' traffic in its event loop. Gateway RSS sampled every ${WEB.SAMPLE_MS} ms (${fmt(rssStart / 1e6)} MB before). Every viewer received all ${watched.bytes} bytes; ${endCodes.filter((c) => c === CLOSE.ENDED).length} of ${WEB.VIEWERS} sockets were closed with "session ended". GetSession polls the store answered UNAVAILABLE (polled again): ${alone.unavailable} alone, ${watched.unavailable} with viewers.`,
+        `The program prints ${fmt(corpora.small.bytes / 1e6, 1)} MB in a raw terminal (\`cat\`), timed from the first byte typed to its last output durable, once alone and once with ${WEB.VIEWERS} viewer sockets that acknowledge every frame on arrival, in a process of their own (bench/lib/web-viewers.ts) so that the suite's polling of GetSession, which times the program, does not wait behind 100 sockets' traffic in its event loop. Gateway RSS sampled every ${WEB.SAMPLE_MS} ms (${fmt(rssStart / 1e6)} MB before). Every viewer received all ${watched.bytes} bytes; ${endCodes.filter((c) => c === CLOSE.ENDED).length} of ${WEB.VIEWERS} sockets were closed with "session ended". Viewers reconnected ${viewerReconnects} time(s) in all (as the page does, from the seq after their last). GetSession polls the store answered UNAVAILABLE (polled again): ${alone.unavailable} alone, ${watched.unavailable} with viewers.`,
       ],
       data: { aloneMBs, watchedMBs, ratio: r, peakRss, rssStart, peakHeld, viewers: WEB.VIEWERS },
     });
