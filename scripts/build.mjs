@@ -10,7 +10,8 @@
  * takes relative to its own file (proto files, migrations, the native addon) hold in both. The
  * workspaces' package.json files export their TypeScript sources (for tsx, vitest and tsc), so the
  * built code finds the built @ptykeep/proto through <workspace>/dist/node_modules/@ptykeep/proto,
- * a link to proto/dist, which Node looks in before the repository's node_modules.
+ * a link to proto/dist, which Node looks in before the repository's node_modules (and the web
+ * gateway finds the CLI's built asciicast encoder the same way, through @ptykeep/cli).
  *
  * A production install (`npm ci --omit=dev`, as in the image's dependency stage) has no
  * TypeScript: nothing is built there, and the image builds in a stage of its own.
@@ -22,7 +23,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const USERS_OF_PROTO = ["store-service", "pty-service", "cli"];
+/** Built workspaces that other built workspaces import, and who imports them. */
+const LIBRARIES = { proto: ["store-service", "pty-service", "cli", "web"], cli: ["web"] };
 
 let tsc;
 try {
@@ -33,17 +35,16 @@ try {
 }
 execFileSync(process.execPath, [tsc, "-b", path.join(ROOT, "tsconfig.build.json")], { stdio: "inherit" });
 
-const protoPkg = JSON.parse(readFileSync(path.join(ROOT, "proto", "package.json"), "utf8"));
-// The same entry points as the sources' (`./src/x.ts` built to `./x.js`).
-const exports = Object.fromEntries(Object.entries(protoPkg.exports).map(([key, file]) => [key, file.replace(/^\.\/src\//, "./").replace(/\.ts$/, ".js")]));
-writeFileSync(
-  path.join(ROOT, "proto", "dist", "package.json"),
-  `${JSON.stringify({ name: protoPkg.name, version: protoPkg.version, private: true, type: "module", exports }, null, 2)}\n`,
-);
-for (const ws of USERS_OF_PROTO) {
-  const scope = path.join(ROOT, ws, "dist", "node_modules", "@ptykeep");
-  mkdirSync(scope, { recursive: true });
-  const link = path.join(scope, "proto");
-  rmSync(link, { recursive: true, force: true });
-  symlinkSync(path.relative(scope, path.join(ROOT, "proto", "dist")), link, "dir");
+for (const [lib, users] of Object.entries(LIBRARIES)) {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, lib, "package.json"), "utf8"));
+  // The same entry points as the sources' (`./src/x.ts` built to `./x.js`).
+  const exports = Object.fromEntries(Object.entries(pkg.exports).map(([key, file]) => [key, file.replace(/^\.\/src\//, "./").replace(/\.ts$/, ".js")]));
+  writeFileSync(path.join(ROOT, lib, "dist", "package.json"), `${JSON.stringify({ name: pkg.name, version: pkg.version, private: true, type: "module", exports }, null, 2)}\n`);
+  for (const ws of users) {
+    const scope = path.join(ROOT, ws, "dist", "node_modules", "@ptykeep");
+    mkdirSync(scope, { recursive: true });
+    const link = path.join(scope, lib);
+    rmSync(link, { recursive: true, force: true });
+    symlinkSync(path.relative(scope, path.join(ROOT, lib, "dist")), link, "dir");
+  }
 }

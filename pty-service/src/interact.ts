@@ -20,7 +20,7 @@
  *   the call ends.
  */
 import type * as grpc from "@grpc/grpc-js";
-import { Code, ServiceError, failedPrecondition, invalidArgument, isReadOnlyCaller, validate, type CallContext, type PtyApi } from "@ptykeep/proto";
+import { Code, ServiceError, callUnary, failedPrecondition, invalidArgument, isReadOnlyCaller, validate, type CallContext, type PtyApi } from "@ptykeep/proto";
 import { attach, type AttachDeps, type OutputGate } from "./attach.js";
 import type { PtyConfig } from "./config.js";
 
@@ -231,14 +231,14 @@ async function applyInput(inbox: Inbox, signal: AbortSignal, deps: InteractDeps,
         if (data.length > deps.config.maxWriteBytes) {
           throw invalidArgument(`input is ${data.length} bytes; the limit per message is ${deps.config.maxWriteBytes} (PTY_MAX_WRITE_BYTES): split it into several messages`);
         }
-        await hostedActor(deps, sessionId, "type into").write(data);
+        await (await hostedActor(deps, sessionId, "write to", signal)).write(data);
         break;
       }
       case "resize": {
         if (readOnly) throw new ServiceError(Code.PERMISSION_DENIED, "this stream was opened read_only: resize is refused; open another stream without read_only to resize");
         const rows = validate.terminalDim(msg.resize!.rows, "rows");
         const cols = validate.terminalDim(msg.resize!.cols, "cols");
-        await hostedActor(deps, sessionId, "resize").resize(rows, cols);
+        await (await hostedActor(deps, sessionId, "resize", signal)).resize(rows, cols);
         break;
       }
       default:
@@ -247,9 +247,39 @@ async function applyInput(inbox: Inbox, signal: AbortSignal, deps: InteractDeps,
   }
 }
 
-/** The session's actor on this node; a session only replayed here from the store takes no input. */
-function hostedActor(deps: InteractDeps, sessionId: string, what: string) {
+/**
+ * Deadline of the store lookup that explains why a session not hosted here takes no input: the
+ * refusal stands whatever the store answers, the lookup only makes its message precise.
+ */
+const NOT_HOSTED_LOOKUP_MS = 2_000;
+
+/**
+ * The session's actor on this node (an ended one refuses input itself, saying how the program
+ * ended). A session only replayed here from the store takes no input: the store says whether it
+ * has ended (the message is then the actor's) or runs on another node.
+ */
+async function hostedActor(deps: InteractDeps, sessionId: string, what: string, signal: AbortSignal) {
   const actor = deps.registry.get(sessionId);
-  if (!actor) throw failedPrecondition(`cannot ${what} session ${sessionId}: it is not running on this pty-service (its history is replayed from the store)`);
-  return actor;
+  if (actor) return actor;
+  const stored = await callUnary(deps.store, "getSession", { sessionId }, { deadlineMs: NOT_HOSTED_LOOKUP_MS, signal }).then(
+    (r) => r.session ?? undefined,
+    () => undefined,
+  );
+  const how = stored && endedHow(stored);
+  if (how) throw failedPrecondition(`cannot ${what} session ${sessionId}: its program ${how}`);
+  throw failedPrecondition(`cannot ${what} session ${sessionId}: it is not running on this pty-service (its output is replayed from the store); send input to the pty-service that hosts it`);
+}
+
+/** How an ended session ended, in the actor's words; undefined while it runs. */
+function endedHow(s: { state: string; exitCode?: number | null; exitSignal: string }): string | undefined {
+  switch (s.state) {
+    case "SESSION_STATE_EXITED":
+    case "SESSION_STATE_KILLED":
+      if (s.exitSignal) return `was ended by ${s.exitSignal}`;
+      return s.exitCode === undefined || s.exitCode === null ? "has ended" : `exited with code ${s.exitCode}`;
+    case "SESSION_STATE_LOST":
+      return "was lost with its pty-service (it ended without a record of how)";
+    default:
+      return undefined;
+  }
 }

@@ -116,7 +116,7 @@ describe("docker-compose.yml", () => {
     expect(svc("pty-service").healthcheck!.test.join(" ")).toContain(`node proto/dist/healthcheck.js 127.0.0.1:${ptyPort}`);
     expect(svc("store-service").depends_on).toEqual({ postgres: { condition: "service_healthy" } });
     expect(svc("pty-service").depends_on).toEqual({ "store-service": { condition: "service_healthy" } });
-    expect(svc("web").healthcheck!.test.join(" ")).toContain(`web/src/healthcheck.ts ${svc("web").environment!.WEB_LISTEN!.split(":")[1]}`);
+    expect(svc("web").healthcheck!.test.join(" ")).toContain(`node web/dist/healthcheck.js ${svc("web").environment!.WEB_LISTEN!.split(":")[1]}`);
     expect(svc("web").depends_on).toEqual({ "pty-service": { condition: "service_healthy" } });
   });
 
@@ -216,14 +216,16 @@ describe("deploy/Dockerfile", () => {
     expect(dockerfile.match(/^HEALTHCHECK /gm)?.length).toBe(3);
   });
 
-  it("runs every process from /app: the services as the JavaScript its build stage compiles, the gateway through tsx", () => {
+  it("runs every process from /app as the JavaScript its build stage compiles, the gateway too (no tsx)", () => {
     expect(dockerfile.match(/^WORKDIR .*$/gm)).toEqual(["WORKDIR /app", "WORKDIR /app", "WORKDIR /app"]);
     const cmds = dockerfile.match(/^\s*(CMD|  CMD) \[.*$/gm) ?? [];
     expect(cmds.length).toBe(6);
-    for (const line of cmds) expect(line).toMatch(/\["node", "(proto|store-service|pty-service)\/dist\/[a-z-]+\.js"|"--import", "tsx", "web\/src\//);
+    for (const line of cmds) expect(line).toMatch(/\["node", "(proto|store-service|pty-service|web)\/dist\/[a-z-]+\.js"/);
+    expect(dockerfile).not.toMatch(/tsx/);
     const build = dockerfile.slice(dockerfile.indexOf(" AS build"), dockerfile.indexOf(" AS deps"));
     expect(build).toMatch(/^RUN npm run build$/m);
-    for (const ws of ["proto", "store-service", "pty-service", "cli"]) expect(dockerfile).toMatch(new RegExp(`^COPY --from=build /app/${ws}/dist \\./${ws}/dist$`, "m"));
+    expect(build).toMatch(/^COPY web \.\/web$/m);
+    for (const ws of ["proto", "store-service", "pty-service", "cli", "web"]) expect(dockerfile).toMatch(new RegExp(`^COPY --from=build /app/${ws}/dist \\./${ws}/dist$`, "m"));
     // The context's own builds stay out: the image runs what its build stage compiled.
     expect(read(".dockerignore").split("\n")).toContain("**/dist");
   });

@@ -9,7 +9,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomBytes, randomUUID } from "node:crypto";
-import { Code, type PtyApi } from "@ptykeep/proto";
+import { Code, createPtyClient, type PtyApi } from "@ptykeep/proto";
+import { loadPtyConfig, startPtyService } from "../../pty-service/src/index.js";
 import { contiguous, getSession, interact, readHistory, rpc, spawn, startSystem, waitFor, waitStoredEnd, type InteractRun, type System } from "./helpers.js";
 import { Programs } from "./programs.js";
 
@@ -229,6 +230,33 @@ setInterval(() => {}, 60_000);
     function closed(r: InteractRun): InteractRun {
       r.call.end();
       return r;
+    }
+  });
+
+  it("refuses input to an ended session with FAILED_PRECONDITION saying the program ended, on the node that ran it and on another", async () => {
+    // More output than the window: a stream that acknowledges nothing is still replaying (held
+    // by its window, not ended) when the input arrives.
+    const { sessionId } = await spawn(sys, { command: "/bin/sh", args: ["-c", 'stty raw -echo; head -c 1200000 /dev/zero | tr "\\0" x; exit 7'] });
+    const stored = await waitStoredEnd(sys, sessionId);
+    expect(stored.durableBytes).toBe(1_200_000);
+    const elsewhere = await startPtyService({ config: loadPtyConfig({ STORE_ADDR: sys.store.address, PTY_LISTEN: "127.0.0.1:0", PTY_DEFAULT_CWD: "/tmp" }) });
+    const elsewhereClient = createPtyClient(elsewhere.address);
+    try {
+      // The node that ran it still holds the ended session; the other only replays it from the store.
+      for (const [where, client] of [["the node that ran it", sys.ptyClient], ["another node", elsewhereClient]] as const) {
+        for (const msg of [{ input: Buffer.from("too late") }, { resize: { rows: 30, cols: 100 } }]) {
+          const run = interact(sys, { sessionId }, { client });
+          await run.untilBytes(1);
+          run.send(msg);
+          const status = await run.done;
+          const what = `${Object.keys(msg)[0]} on ${where}`;
+          expect({ what, code: status.code }).toEqual({ what, code: Code.FAILED_PRECONDITION });
+          expect(status.details, what).toMatch(new RegExp(`cannot (write to|resize) session ${sessionId}: its program exited with code 7`));
+        }
+      }
+    } finally {
+      elsewhereClient.close();
+      await elsewhere.stop(5_000);
     }
   });
 

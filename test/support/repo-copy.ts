@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 /** Installed or built, ignored by git, needed to run. */
-const INSTALLED = ["node_modules", "pty-service/build", ...["proto", "store-service", "pty-service", "cli"].flatMap((w) => [`${w}/node_modules`, `${w}/dist`])];
+const INSTALLED = ["node_modules", "pty-service/build", ...["proto", "store-service", "pty-service", "cli", "web"].flatMap((w) => [`${w}/node_modules`, `${w}/dist`])];
 
 export interface RepoCopy {
   /** The directory of the given mode. */

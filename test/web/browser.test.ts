@@ -115,6 +115,26 @@ describe("web gateway in a browser", () => {
     await page.close();
   }, TEST_TIMEOUT_MS);
 
+  it("says plainly that the gateway is unreachable while it is down, and recovers by itself when it is back", async () => {
+    const { page } = await web.newPage();
+    const { sessionId } = await spawn(web.sys, { command: "/bin/sh", args: ["-c", "stty raw -echo; printf ready; exec cat"] });
+    await openSession(page, sessionId);
+    await waitFor("cat ready", async () => (await pageText(page)).includes("ready"));
+    await waitView(page, "connected", (v) => v.state === "connected");
+    await web.restartGateway({
+      abrupt: true,
+      // Down for good until the page has said so: its retries reach nothing meanwhile.
+      beforeStart: () => waitFor("the page saying the gateway is unreachable", async () => /^reconnecting · gateway unreachable/.test((await page.textContent("#status")) ?? ""), 30_000).then(() => undefined),
+    });
+    await waitView(page, "reconnected to the gateway once it is back", (v) => v.state === "connected", 30_000);
+    expect(await page.textContent("#status")).toBe("connected");
+    await page.click("#term");
+    await page.keyboard.type("back");
+    await waitFor("typing works again", async () => (await pageText(page)).includes("readyback"));
+    expect((await viewState(page))?.seqErrors).toEqual([]);
+    await page.close();
+  }, TEST_TIMEOUT_MS);
+
   it("opens a 50 MB session: time to the first screen, then output in order", async () => {
     const bytes = 48 * MiB;
     const file = programs.file("realistic-48m.bin", CORPORA.realistic(bytes, 1));

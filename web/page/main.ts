@@ -219,6 +219,8 @@ class SessionView {
   readOnly = false;
   private attempt = 0;
   private retryTimer: number | undefined;
+  /** The last reconnect attempt reached no gateway at all (not a refusal): shown in the status. */
+  private unreachable = false;
   private closed = false;
   private ctrlArmed = false;
   private sentSize: { rows: number; cols: number } | undefined;
@@ -369,7 +371,7 @@ class SessionView {
       this.setState("error", ev.reason || "refused");
       return;
     }
-    this.setState("reconnecting");
+    this.setState("reconnecting", this.unreachable ? "gateway unreachable, retrying" : "");
     const delay = Math.min(PAGE.RECONNECT_MAX_MS, PAGE.RECONNECT_INITIAL_MS * 2 ** this.attempt) * (0.5 + Math.random() / 2);
     this.attempt++;
     this.retryTimer = window.setTimeout(() => void this.reconnect(), delay);
@@ -385,12 +387,15 @@ class SessionView {
     // A refused upgrade is only a failed socket to the page: ask whether the sign-in is still valid.
     try {
       const res = await fetch("/api/me", { credentials: "same-origin" });
+      this.unreachable = false;
       if (res.ok && ((await res.json()) as Me).role === null) {
         void route();
         return;
       }
     } catch {
-      // The gateway is not there yet: the socket attempt fails and backs off again.
+      // The gateway is not there yet: say so; the socket attempt fails and backs off again.
+      this.unreachable = true;
+      if (this.state === "reconnecting") this.setState("reconnecting", "gateway unreachable, retrying");
     }
     if (!this.closed && !this.ws) this.connect();
   }

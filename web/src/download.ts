@@ -7,7 +7,7 @@
 import { once } from "node:events";
 import type { ServerResponse } from "node:http";
 import { callServerStream, timestampToMicros, timestampToMs, type StoreApi, type StoreServiceClient } from "@ptykeep/proto";
-import { AsciicastEncoder, shellJoin } from "../../cli/src/asciicast.js";
+import { AsciicastEncoder, shellJoin } from "@ptykeep/cli/asciicast";
 
 /** Used when the session records no size (the pty-service's default). */
 const DEFAULT_SIZE = Object.freeze({ rows: 24, cols: 80 });

@@ -2,7 +2,7 @@
  * Container health check of the web gateway: GET /healthz on its own listen port, inside the
  * container. Exit 0 when it answers 200 (serving), 1 otherwise (stopping, down).
  *
- *   node --import tsx web/src/healthcheck.ts [port]      (default: the port of WEB_LISTEN, or 8080)
+ *   node web/dist/healthcheck.js [port]      (built; default: the port of WEB_LISTEN, or 8080)
  *
  * With WEB_TLS_CERT set it speaks HTTPS to 127.0.0.1 without checking the certificate: the
  * certificate names the public host, and this probe only asks whether the process in this same
