@@ -7,7 +7,7 @@
  * on the same program, in the same run. Row 5 repeats the Write measurement
  * while another session floods its terminal as fast as the system takes it.
  */
-import type { PtyApi, StoreApi } from "@ptykeep/proto";
+import type { PtyApi, PtyServiceClient, StoreApi } from "@ptykeep/proto";
 import { ECHO_KEYS, READY_MARK } from "../lib/bare-pty.js";
 import { programs, runBare } from "../lib/programs.js";
 import { fmt, ratio, type RowResult, type RunContext } from "../lib/result.js";
@@ -32,7 +32,7 @@ const ECHO = Object.freeze({
 type EchoPath = "write" | "interact";
 
 /** One echo session and its stream, ready to time keystrokes one at a time. */
-interface EchoProbe {
+export interface EchoProbe {
   /** Types keystroke i and resolves with the ms until its echo arrived. */
   key(i: number): Promise<number>;
   /** When each Write call returned (Write path only), ms after it was sent. */
@@ -40,10 +40,14 @@ interface EchoProbe {
   close(): Promise<void>;
 }
 
-async function openEcho(sys: BenchSystem, path: EchoPath): Promise<EchoProbe> {
-  const { sessionId } = await rpc<PtyApi.SpawnResponse__Output>(sys.ptyClient, "Spawn", { ...programs.echo(), rows: 24, cols: 80 });
-  const interactive = path === "interact" ? (sys.ptyClient.Interact()) : undefined;
-  const stream = interactive ?? (sys.ptyClient.Attach({ sessionId, fromSeq: 0 }));
+/**
+ * Starts an echo program through `client` and opens its stream; `discard` ends the session when
+ * the probe is closed.
+ */
+export async function openEcho(client: PtyServiceClient, path: EchoPath, discard: (sessionId: string) => Promise<void>): Promise<EchoProbe & { sessionId: string }> {
+  const { sessionId } = await rpc<PtyApi.SpawnResponse__Output>(client, "Spawn", { ...programs.echo(), rows: 24, cols: 80 });
+  const interactive = path === "interact" ? client.Interact() : undefined;
+  const stream = interactive ?? client.Attach({ sessionId, fromSeq: 0 });
   let waiting: { key: number; resolve: () => void } | undefined;
   let ready: () => void = () => {};
   const readyP = new Promise<void>((resolve) => (ready = resolve));
@@ -64,7 +68,7 @@ async function openEcho(sys: BenchSystem, path: EchoPath): Promise<EchoProbe> {
   interactive?.write({ open: { sessionId, fromSeq: 0 } });
   const close = async () => {
     stream.cancel();
-    await discardSession(sys, sessionId);
+    await discard(sessionId);
   };
   try {
     await Promise.race([readyP, delay(ECHO.KEY_TIMEOUT_MS).then(() => Promise.reject(new Error("echo program never became ready")))]);
@@ -74,6 +78,7 @@ async function openEcho(sys: BenchSystem, path: EchoPath): Promise<EchoProbe> {
   }
   const writeReturnedMs: number[] = [];
   return {
+    sessionId,
     writeReturnedMs,
     close,
     key: async (i) => {
@@ -87,7 +92,7 @@ async function openEcho(sys: BenchSystem, path: EchoPath): Promise<EchoProbe> {
         await Promise.race([seen, timeout]);
       } else {
         await Promise.all([
-          rpc(sys.ptyClient, "Write", { sessionId, data: Buffer.from([key]) }).then(() => writeReturnedMs.push(performance.now() - t0)),
+          rpc(client, "Write", { sessionId, data: Buffer.from([key]) }).then(() => writeReturnedMs.push(performance.now() - t0)),
           Promise.race([seen, timeout]),
         ]);
       }
@@ -105,7 +110,7 @@ async function openEcho(sys: BenchSystem, path: EchoPath): Promise<EchoProbe> {
 async function ptykeepEcho(sys: BenchSystem, count: number, paths: EchoPath[]): Promise<{ samples: Record<EchoPath, number[]>; writeReturnedMs: number[] }> {
   const probes: Array<[EchoPath, EchoProbe]> = [];
   try {
-    for (const path of paths) probes.push([path, await openEcho(sys, path)]);
+    for (const path of paths) probes.push([path, await openEcho(sys.ptyClient, path, (id) => discardSession(sys, id))]);
     const samples: Record<EchoPath, number[]> = { write: [], interact: [] };
     for (let i = 0; i < count; i++) {
       for (const [path, probe] of probes) {

@@ -16,12 +16,12 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { createPtyClient, type PtyApi, type PtyServiceClient } from "@ptykeep/proto";
-import { ECHO_KEYS, READY_MARK } from "../lib/bare-pty.js";
+import { createPtyClient, type PtyApi } from "@ptykeep/proto";
 import { programs } from "../lib/programs.js";
 import { fmt, ratio, type RowResult, type RunContext } from "../lib/result.js";
 import { ROOT, type BenchSystem } from "../lib/system.js";
 import { CALL_DEADLINE_MS, delay, quantile, rpc } from "../lib/util.js";
+import { openEcho } from "./echo.js";
 
 const SPAWN = Object.freeze({
   /** Spawns made one at a time for the block row (p99 of 100 is the second largest). */
@@ -34,7 +34,6 @@ const SPAWN = Object.freeze({
   IDLE_KEYS: { quick: 200, full: 400 },
   /** Pause between keystrokes (a fast typist), as rows 4-5. */
   KEY_INTERVAL_MS: 10,
-  KEY_TIMEOUT_MS: 10_000,
   /** Quiet time before the idle probe window and between phases, so start-up work is over. */
   SETTLE_MS: 2_000,
   /** Targets (issue 14). */
@@ -61,40 +60,6 @@ function worstIn(ticks: readonly Tick[], from: number, to: number, field: "late"
   let worst = 0;
   for (const t of ticks) if (t.at >= from && t.at <= to && t[field] > worst) worst = t[field];
   return worst;
-}
-
-/** An echo session on its own Attach stream: type(key) resolves when that byte came back. */
-async function openEcho(client: PtyServiceClient): Promise<{ sessionId: string; type: (i: number) => Promise<number>; close: () => void }> {
-  const { sessionId } = await rpc<PtyApi.SpawnResponse__Output>(client, "Spawn", { ...programs.echo(), rows: 24, cols: 80 });
-  const stream = client.Attach({ sessionId, fromSeq: 0 });
-  let waiting: { key: number; resolve: () => void } | undefined;
-  let ready: () => void = () => {};
-  const isReady = new Promise<void>((resolve) => (ready = resolve));
-  let failed: Error | undefined;
-  stream.on("data", (m: PtyApi.AttachResponse__Output) => {
-    const data = m.output?.data;
-    if (!data) return;
-    if (data.includes(READY_MARK.charCodeAt(0))) ready();
-    if (waiting && data.includes(waiting.key)) {
-      const w = waiting;
-      waiting = undefined;
-      w.resolve();
-    }
-  });
-  stream.on("error", (err) => (failed = err));
-  await Promise.race([isReady, delay(SPAWN.KEY_TIMEOUT_MS).then(() => Promise.reject(new Error("echo program never became ready")))]);
-  const type = async (i: number): Promise<number> => {
-    if (failed) throw failed;
-    const key = ECHO_KEYS.charCodeAt(i % ECHO_KEYS.length);
-    const seen = new Promise<void>((resolve) => (waiting = { key, resolve }));
-    const t0 = performance.now();
-    await Promise.all([
-      rpc(client, "Write", { sessionId, data: Buffer.from([key]) }),
-      Promise.race([seen, delay(SPAWN.KEY_TIMEOUT_MS).then(() => Promise.reject(new Error(`keystroke ${i} not echoed`)))]),
-    ]);
-    return performance.now() - t0;
-  };
-  return { sessionId, type, close: () => stream.cancel() };
 }
 
 export async function runSpawnRows(sys: BenchSystem, ctx: RunContext): Promise<RowResult[]> {
@@ -136,7 +101,7 @@ export async function runSpawnRows(sys: BenchSystem, ctx: RunContext): Promise<R
     // Awaited after the keystrokes; a failed Spawn meanwhile must not surface as unhandled.
     burst.catch(() => {});
     for (let i = 0; inFlight; i++) {
-      const ms = await on.type(i);
+      const ms = await on.key(i);
       // Only keystrokes made entirely while spawns were in flight count.
       if (inFlight) burstEcho.push(ms);
       await delay(SPAWN.KEY_INTERVAL_MS);
@@ -163,10 +128,11 @@ export async function runSpawnRows(sys: BenchSystem, ctx: RunContext): Promise<R
     await endStarted();
     ctx.log(`  spawn: ${sequential} sequential spawns, median ${fmt(quantile(windows.map((w) => w.ms), 0.5))} ms per reply`);
 
-    echo = await openEcho(client);
+    // Keystrokes by unary Write, their echo seen on Attach; the session ends with the others.
+    echo = await openEcho(client, "write", async () => {});
     await delay(SPAWN.SETTLE_MS);
     for (let i = 0; i < idleKeys; i++) {
-      idleEcho.push(await echo.type(i));
+      idleEcho.push(await echo.key(i));
       await delay(SPAWN.KEY_INTERVAL_MS);
     }
     // A burst may break the service's connection (an event loop blocked past the keepalive
@@ -177,8 +143,10 @@ export async function runSpawnRows(sys: BenchSystem, ctx: RunContext): Promise<R
       burstFailure = `${String(err)} (after ${burstEcho.length} keystrokes, in burst ${burstMs.length + 1})`;
     }
   } finally {
-    echo?.close();
-    if (echo) started.push(echo.sessionId);
+    if (echo) {
+      await echo.close();
+      started.push(echo.sessionId);
+    }
     await endStarted();
     client.close();
     await child.stop();

@@ -133,6 +133,21 @@ describe("segment framing", () => {
   // Compressible (repeated) and incompressible (random) data, empty included.
   const raw = fc.oneof(fc.uint8Array({ maxLength: 4096 }), fc.tuple(fc.uint8Array({ minLength: 1, maxLength: 16 }), fc.integer({ min: 1, max: 2000 })).map(([b, n]) => Buffer.concat(Array.from({ length: n }, () => Buffer.from(b)))));
 
+  /** Compresses `bytes`, flips bits of one byte of the result, and decodes it against a recorded length off by `lengthDelta`. */
+  async function damaged(c: CodecId, bytes: Uint8Array, at: number, flip: number, lengthDelta: number): Promise<{ data: Buffer; recorded: number; out: Buffer | undefined }> {
+    const data = Buffer.from(bytes);
+    const packed = await compress(c, data);
+    if (packed.length > 0) packed[at % packed.length]! ^= flip;
+    const recorded = Math.max(0, data.length + lengthDelta);
+    try {
+      return { data, recorded, out: await decompress(c, packed, recorded) };
+    } catch (err) {
+      expect(err).toBeInstanceOf(CorruptSegmentError);
+      return { data, recorded, out: undefined };
+    }
+  }
+  const damage = [fc.integer({ min: 0, max: 1 << 20 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: -3, max: 3 })] as const;
+
   it("decompress(compress(x)) is x for every codec", async () => {
     await fc.assert(
       fc.asyncProperty(codec, raw, async (c, bytes) => {
@@ -148,17 +163,8 @@ describe("segment framing", () => {
   // either decodes to the original bytes (a field nothing reads, or a flip of 0) or is refused.
   it("damaged zstd and gzip segments and wrong recorded lengths: the original bytes or CorruptSegmentError, never other bytes", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom<CodecId>("zstd", "gzip"), raw, fc.integer({ min: 0, max: 1 << 20 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: -3, max: 3 }), async (c, bytes, at, flip, lengthDelta) => {
-        const data = Buffer.from(bytes);
-        const packed = await compress(c, data);
-        if (packed.length > 0) packed[at % packed.length]! ^= flip;
-        const recorded = Math.max(0, data.length + lengthDelta);
-        let out: Buffer | undefined;
-        try {
-          out = await decompress(c, packed, recorded);
-        } catch (err) {
-          expect(err).toBeInstanceOf(CorruptSegmentError);
-        }
+      fc.asyncProperty(fc.constantFrom<CodecId>("zstd", "gzip"), raw, ...damage, async (c, bytes, at, flip, lengthDelta) => {
+        const { data, recorded, out } = await damaged(c, bytes, at, flip, lengthDelta);
         if (out) expect(out.equals(data)).toBe(true);
         // Nothing damaged: never refused.
         if (flip === 0 && recorded === data.length) expect(out).toBeDefined();
@@ -172,17 +178,8 @@ describe("segment framing", () => {
   // promised, and asserted, here.
   it("brotli and uncompressed segments: a wrong recorded length is refused; damage never changes the length returned", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom<CodecId>("brotli", "none"), raw, fc.integer({ min: 0, max: 1 << 20 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: -3, max: 3 }), async (c, bytes, at, flip, lengthDelta) => {
-        const data = Buffer.from(bytes);
-        const packed = await compress(c, data);
-        if (packed.length > 0) packed[at % packed.length]! ^= flip;
-        const recorded = Math.max(0, data.length + lengthDelta);
-        let out: Buffer | undefined;
-        try {
-          out = await decompress(c, packed, recorded);
-        } catch (err) {
-          expect(err).toBeInstanceOf(CorruptSegmentError);
-        }
+      fc.asyncProperty(fc.constantFrom<CodecId>("brotli", "none"), raw, ...damage, async (c, bytes, at, flip, lengthDelta) => {
+        const { data, recorded, out } = await damaged(c, bytes, at, flip, lengthDelta);
         if (out) expect(out.length).toBe(recorded);
         if (recorded !== data.length) expect(out).toBeUndefined();
         if (flip === 0 && recorded === data.length) expect(out?.equals(data)).toBe(true);

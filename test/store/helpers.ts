@@ -2,7 +2,7 @@
  * Helpers for the store-service tests: a store started in-process on a fresh database, a client,
  * and small promise wrappers around the calls the tests make.
  */
-import { inject } from "vitest";
+import { expect, inject } from "vitest";
 import * as grpc from "@grpc/grpc-js";
 import pg from "pg";
 import { callUnary, createStoreClient, toTimestamp, uuidv7, type StoreApi, type StoreServiceClient } from "@ptykeep/proto";
@@ -188,4 +188,15 @@ export function historyEnd(events: StoreApi.ReadHistoryResponse__Output[]): Stor
   const end = events[events.length - 1]?.end;
   if (!end) throw new Error(`replay did not finish with an end event: ${JSON.stringify(events.map((e) => e.event))}`);
   return end;
+}
+
+/** Every connection a pool of at most 2 hands out works: both are taken at once and queried. */
+export async function everyConnectionWorks(pool: pg.Pool): Promise<void> {
+  const [a, b] = await Promise.all([pool.connect(), pool.connect()]);
+  try {
+    for (const c of [a, b]) expect((await c.query<{ one: number }>("SELECT 1 AS one")).rows[0]!.one).toBe(1);
+  } finally {
+    a.release();
+    b.release();
+  }
 }

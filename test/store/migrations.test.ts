@@ -12,6 +12,7 @@ import { createLogger } from "@ptykeep/proto";
 import { MIGRATIONS_DIR, migrate } from "../../store-service/src/db/migrate.js";
 import { loadStoreConfig, startStoreService } from "../../store-service/src/index.js";
 import { createTestDatabase } from "../support/postgres.js";
+import { everyConnectionWorks } from "./helpers.js";
 
 const log = createLogger("test");
 let db: { url: string; drop(): Promise<void> };
@@ -67,14 +68,7 @@ describe("migrations", () => {
     // The server ends the connection in the middle of the migration: ROLLBACK and unlock fail too.
     writeFileSync(path.join(copy, "0099_loses_its_connection.sql"), "SELECT pg_terminate_backend(pg_backend_pid());\n");
     await expect(migrate(pool, log, copy)).rejects.toThrow(/migration 0099_loses_its_connection\.sql failed: terminating connection/);
-    // Every connection the pool hands out works (max 2: both are used at once).
-    const [a, b] = await Promise.all([pool.connect(), pool.connect()]);
-    try {
-      for (const c of [a, b]) expect((await c.query<{ one: number }>("SELECT 1 AS one")).rows[0]!.one).toBe(1);
-    } finally {
-      a.release();
-      b.release();
-    }
+    await everyConnectionWorks(pool);
     expect((await pool.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'")).rows[0].n).toBe(0);
     expect((await pool.query("SELECT count(*)::int AS n FROM schema_migrations WHERE version = 99")).rows[0].n).toBe(0);
   });

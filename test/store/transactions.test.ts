@@ -9,6 +9,7 @@ import type pg from "pg";
 import { createLogger } from "@ptykeep/proto";
 import { createPool, withTransaction } from "../../store-service/src/db/pool.js";
 import { createTestDatabase } from "../support/postgres.js";
+import { everyConnectionWorks } from "./helpers.js";
 
 let db: { url: string; drop(): Promise<void> };
 let pool: pg.Pool;
@@ -26,16 +27,6 @@ afterAll(async () => {
 const stored = async () => (await pool.query<{ n: number }>("SELECT n FROM t ORDER BY n")).rows.map((r) => r.n);
 const backendPid = async (c: pg.ClientBase) => (await c.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]!.pid;
 
-/** Every connection the pool hands out works (max 2: both are taken at once). */
-async function everyConnectionWorks(): Promise<void> {
-  const [a, b] = await Promise.all([pool.connect(), pool.connect()]);
-  try {
-    for (const c of [a, b]) expect((await c.query<{ one: number }>("SELECT 1 AS one")).rows[0]!.one).toBe(1);
-  } finally {
-    a.release();
-    b.release();
-  }
-}
 
 describe("withTransaction on the pool", () => {
   it("commits what fn did and returns its result", async () => {
@@ -56,12 +47,12 @@ describe("withTransaction on the pool", () => {
     // A statement PostgreSQL refuses rolls back the rows before it too.
     await expect(withTransaction(pool, async (tx) => tx.query("INSERT INTO t VALUES (3), (3)"))).rejects.toMatchObject({ code: "23505" });
     expect(await stored()).toEqual([]);
-    await everyConnectionWorks();
+    await everyConnectionWorks(pool);
   });
 
   it("gives no connection that failed back to the pool", async () => {
     await expect(withTransaction(pool, async (tx) => tx.query("SELECT pg_terminate_backend(pg_backend_pid())"))).rejects.toThrow(/terminating connection/);
-    await everyConnectionWorks();
+    await everyConnectionWorks(pool);
   });
 });
 
@@ -122,6 +113,6 @@ describe("withTransaction on a connection the caller holds", () => {
     } finally {
       client.release(rollbackFailed);
     }
-    await everyConnectionWorks();
+    await everyConnectionWorks(pool);
   });
 });
