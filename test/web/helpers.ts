@@ -26,8 +26,8 @@ export interface WebSystem {
   close(): Promise<void>;
 }
 
-export async function startWebSystem(prefix: string, opts: { webEnv?: Record<string, string> } = {}): Promise<WebSystem> {
-  const sys = await startSystem(prefix);
+export async function startWebSystem(prefix: string, opts: { webEnv?: Record<string, string>; ptyEnv?: Record<string, string> } = {}): Promise<WebSystem> {
+  const sys = await startSystem(prefix, { ptyEnv: opts.ptyEnv });
   const tokens = { full: randomBytes(24).toString("base64url"), readOnly: randomBytes(24).toString("base64url") };
   const env = (port: number) => ({
     WEB_LISTEN: `127.0.0.1:${port}`,
