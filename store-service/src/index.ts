@@ -11,7 +11,7 @@
  * those streams, let other calls finish until the grace period ends, then cancel what is left
  * and close the pool.
  */
-import { STORE_SERVICE_NAME, createLogger, delay, dialAddress, logListenSecurity, startMetricsServer, startServer, storeV1, type Logger, type MetricsServer } from "@ptykeep/proto";
+import { STORE_SERVICE_NAME, createLogger, delay, dialAddress, logListenSecurity, startOptionalMetricsServer, startServer, storeV1, type Logger } from "@ptykeep/proto";
 import { StoreMetrics } from "./metrics.js";
 import { BatchWriter } from "./batch-writer.js";
 import { createPool } from "./db/pool.js";
@@ -154,17 +154,16 @@ export async function startStoreService(opts: { config: StoreConfig; log?: Logge
     pendingBytes: () => writer.waitingBytes,
     openStreams: () => streams.size,
   });
-  let metricsServer: MetricsServer | undefined;
-  if (config.metricsListen) {
-    try {
-      metricsServer = await startMetricsServer({ listen: config.metricsListen, registry: metrics.registry, log });
-    } catch (err) {
+  const metricsServer = await startOptionalMetricsServer({
+    listen: config.metricsListen,
+    registry: metrics.registry,
+    log,
+    undo: async () => {
       await server.stop(0);
       await Promise.all(jobs.map((j) => j.stop()));
       await pool.end().catch(() => {});
-      throw err;
-    }
-  }
+    },
+  });
 
   let stopping: Promise<void> | undefined;
   const stop = (graceMs = config.shutdownGraceMs) => {
