@@ -19,7 +19,7 @@ import { migrate } from "./db/migrate.js";
 import { storeHandlers, type AppendStream } from "./service.js";
 import { Compactor } from "./compactor.js";
 import { Snapshotter } from "./snapshotter.js";
-import { Reaper } from "./reaper.js";
+import { Reaper, reaperSettings } from "./reaper.js";
 import { countIntervalsByOutcome } from "./sql/unreachable.js";
 import { runPeriodically, type PeriodicJob } from "./periodic.js";
 import { watchDatabaseHealth } from "./db-health.js";
@@ -109,17 +109,7 @@ export async function startStoreService(opts: { config: StoreConfig; log?: Logge
     : undefined;
   if (compactor) jobs.push(runPeriodically({ name: "compactor", intervalMs: config.compactIntervalMs, log, run: (signal) => compactor.runOnce(signal) }));
   const reaper = config.reaper
-    ? new Reaper({
-        pool,
-        log,
-        metrics,
-        ptyClient: config.ptyClient,
-        intervalMs: config.reaperIntervalMs,
-        graceMs: config.reaperGraceMs,
-        minAgeMs: config.reaperMinAgeMs,
-        checkTimeoutMs: config.reaperCheckTimeoutMs,
-        recheckMs: config.reaperRecheckMs,
-      })
+    ? new Reaper({ pool, log, metrics, ...reaperSettings(config) })
     : undefined;
   if (reaper) {
     const job = runPeriodically({ name: "reaper", intervalMs: config.reaperIntervalMs, log, run: (signal) => reaper.runOnce(signal) });
