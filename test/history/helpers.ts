@@ -8,6 +8,7 @@ import { createLogger, uuidv7, type StoreApi } from "@ptykeep/proto";
 import { createPool } from "../../store-service/src/db/pool.js";
 import { Compactor, type CompactorOptions } from "../../store-service/src/compactor.js";
 import { AppendStream, readHistory, register, startStoreFixture, unaryCall } from "../store/helpers.js";
+import { mulberry32 } from "../support/rng.js";
 
 export { AppendStream, readHistory, register, unaryCall };
 
@@ -36,24 +37,12 @@ export async function startHistoryFixture(prefix: string, env: Record<string, st
   };
 }
 
-/** mulberry32: deterministic bytes for a seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * `count` chunks of terminal-like output (coloured lines, `\r` redraws) mixed with random binary
  * pieces, of sizes from 1 byte to ~40 KB.
  */
 export function outputPieces(count: number, seed: number): Buffer[] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const pieces: Buffer[] = [];
   for (let i = 0; i < count; i++) {
     const kind = r();
