@@ -15,13 +15,13 @@
  */
 import { fork, spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, readFileSync } from "node:fs";
-import net from "node:net";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { chromium } from "playwright-core";
 import WebSocket from "ws";
 import { status as grpcStatus } from "@grpc/grpc-js";
 import { createPtyClient, type PtyApi, type StoreApi } from "@ptykeep/proto";
+import { freePort } from "../../scripts/lib/embedded-postgres.js";
 import { CLOSE, OUTPUT_HEADER_BYTES, readOutputSeq } from "../../web/src/protocol.js";
 import { programs } from "../lib/programs.js";
 import { fmt, ratio, type RowResult, type RunContext } from "../lib/result.js";
@@ -53,17 +53,6 @@ const WEB = Object.freeze({
   CHROMIUM: "/usr/bin/chromium",
 });
 
-/** A loopback port free now (the gateway binds it a moment later). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 interface GatewayChild {
   url: string;

@@ -113,6 +113,20 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
+/**
+ * The endpoint of a service, when `listen` is set. If it cannot start, `undo` stops what the
+ * service has started so far, and the error goes on to the caller.
+ */
+export async function startOptionalMetricsServer(opts: { listen: string | undefined; registry: Registry; log: Logger; undo: () => Promise<void> }): Promise<MetricsServer | undefined> {
+  if (!opts.listen) return undefined;
+  try {
+    return await startMetricsServer({ listen: opts.listen, registry: opts.registry, log: opts.log });
+  } catch (err) {
+    await opts.undo();
+    throw err;
+  }
+}
+
 /** Serves `GET /metrics` (text exposition format) on `listen` (host:port; port 0 picks one). */
 export async function startMetricsServer(opts: { listen: string; registry: Registry; log: Logger }): Promise<MetricsServer> {
   const { host, port } = splitHostPort(opts.listen);

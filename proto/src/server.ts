@@ -74,6 +74,23 @@ export function unary<Req, Res>(method: string, log: Logger, fn: (req: Req, ctx:
   };
 }
 
+/**
+ * Ends a streaming call when its handler settles: end() on success; on failure the mapped status,
+ * unless the caller has already gone (then there is no one to tell).
+ */
+function finishStream(handled: Promise<void>, call: { end(): void; emit(event: "error", err: unknown): unknown }, ctx: CallContext, done: () => void, log: Logger): void {
+  handled.then(
+    () => {
+      done();
+      call.end();
+    },
+    (err: unknown) => {
+      done();
+      if (!ctx.signal.aborted) call.emit("error", toStatus(err, ctx.method, log));
+    },
+  );
+}
+
 export function serverStream<Req, Res>(
   method: string,
   log: Logger,
@@ -81,16 +98,7 @@ export function serverStream<Req, Res>(
 ): grpc.handleServerStreamingCall<Req, Res> {
   return (call) => {
     const { ctx, done } = callContext(call, method);
-    fn(call.request, call, ctx).then(
-      () => {
-        done();
-        call.end();
-      },
-      (err: unknown) => {
-        done();
-        if (!ctx.signal.aborted) call.emit("error", toStatus(err, method, log));
-      },
-    );
+    finishStream(fn(call.request, call, ctx), call, ctx, done, log);
   };
 }
 
@@ -101,16 +109,7 @@ export function bidiStream<Req, Res>(
 ): grpc.handleBidiStreamingCall<Req, Res> {
   return (call) => {
     const { ctx, done } = callContext(call, method);
-    fn(call, ctx).then(
-      () => {
-        done();
-        call.end();
-      },
-      (err: unknown) => {
-        done();
-        if (!ctx.signal.aborted) call.emit("error", toStatus(err, method, log));
-      },
-    );
+    finishStream(fn(call, ctx), call, ctx, done, log);
   };
 }
 

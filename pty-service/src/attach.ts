@@ -34,6 +34,7 @@ import type { LiveEvent, MemorySnapshot, SessionActor, SessionEnd, SizeChange, S
 import { SessionActor as Actor } from "./session-actor.js";
 import type { SessionRegistry } from "./session-registry.js";
 import type { OutputChunk } from "./store-link.js";
+import { Wakeup } from "./wakeup.js";
 
 /** Bytes a queued non-output event is counted as in a viewer's budget. */
 const EVENT_OVERHEAD_BYTES = 64;
@@ -78,7 +79,7 @@ export class Viewer implements Subscriber {
   queue: LiveEvent[] = [];
   private queuedBytes = 0;
   overflowed = false;
-  private wakeUp: (() => void) | undefined;
+  private readonly wakeup = new Wakeup();
   /** Fires on overflow, interrupting a write that waits for the viewer to read. */
   readonly cut = new AbortController();
 
@@ -107,19 +108,11 @@ export class Viewer implements Subscriber {
   wait(signal: AbortSignal): Promise<void> {
     // An abort that came before this call has already fired its event: check it here.
     if (this.queue.length > 0 || this.overflowed || signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        signal.removeEventListener("abort", done);
-        this.wakeUp = undefined;
-        resolve();
-      };
-      this.wakeUp = done;
-      signal.addEventListener("abort", done, { once: true });
-    });
+    return this.wakeup.wait(signal);
   }
 
   private wake(): void {
-    this.wakeUp?.();
+    this.wakeup.wake();
   }
 }
 

@@ -9,7 +9,7 @@
  * cannot outlive this process anyway), waits for their last output and exit records to reach the
  * store within the grace period, then closes the store link and the gRPC server.
  */
-import { PTY_SERVICE_NAME, createLogger, createStoreClient, delay, dialAddress, logListenSecurity, ptyV1, startMetricsServer, startServer, type Logger, type MetricsServer } from "@ptykeep/proto";
+import { PTY_SERVICE_NAME, createLogger, createStoreClient, delay, dialAddress, logListenSecurity, ptyV1, startOptionalMetricsServer, startServer, type Logger } from "@ptykeep/proto";
 import type { PtyConfig } from "./config.js";
 import { FlowBudget } from "./flow-control.js";
 import { PtyMetrics } from "./metrics.js";
@@ -85,17 +85,16 @@ export async function startPtyService(opts: { config: Readonly<PtyConfig>; log?:
     unackedBytes: () => flow.unackedBytes,
     storeConnected: () => link.connected,
   });
-  let metricsServer: MetricsServer | undefined;
-  if (config.metricsListen) {
-    try {
-      metricsServer = await startMetricsServer({ listen: config.metricsListen, registry: metrics.registry, log });
-    } catch (err) {
+  const metricsServer = await startOptionalMetricsServer({
+    listen: config.metricsListen,
+    registry: metrics.registry,
+    log,
+    undo: async () => {
       await server.stop(0);
       link.stop();
       store.close();
-      throw err;
-    }
-  }
+    },
+  });
 
   let stopping: Promise<void> | undefined;
   const stop = (graceMs = config.shutdownGraceMs) => {

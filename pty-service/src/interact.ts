@@ -23,6 +23,7 @@ import type * as grpc from "@grpc/grpc-js";
 import { Code, ServiceError, callUnary, failedPrecondition, invalidArgument, isReadOnlyCaller, validate, type CallContext, type PtyApi } from "@ptykeep/proto";
 import { attach, type AttachDeps, type OutputGate } from "./attach.js";
 import type { PtyConfig } from "./config.js";
+import { Wakeup } from "./wakeup.js";
 
 /**
  * Bytes an output message counts as on top of its data: protobuf and HTTP/2 framing, and what a
@@ -65,7 +66,7 @@ export class AckWindow implements OutputGate {
   private ackedCost = 0;
   private lastSentSeq = 0;
   private ackedSeq = 0;
-  private wakeUp: (() => void) | undefined;
+  private readonly wakeup = new Wakeup();
 
   constructor(private readonly windowBytes: number) {}
 
@@ -78,15 +79,7 @@ export class AckWindow implements OutputGate {
     const cost = bytes + MESSAGE_OVERHEAD_BYTES;
     while (this.head < this.sent.length && this.unackedBytes + cost > this.windowBytes) {
       if (signal.aborted) throw signal.reason;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          signal.removeEventListener("abort", done);
-          this.wakeUp = undefined;
-          resolve();
-        };
-        this.wakeUp = done;
-        signal.addEventListener("abort", done, { once: true });
-      });
+      await this.wakeup.wait(signal);
     }
     if (signal.aborted) throw signal.reason;
     this.sentCost += cost;
@@ -106,7 +99,7 @@ export class AckWindow implements OutputGate {
       this.sent = this.sent.slice(this.head);
       this.head = 0;
     }
-    this.wakeUp?.();
+    this.wakeup.wake();
   }
 
   /** The first seq sent and not acknowledged; what would have been sent next when all is. */
@@ -126,7 +119,7 @@ export class AckWindow implements OutputGate {
 class Inbox {
   private readonly queue: PtyApi.InteractRequest__Output[] = [];
   private ended = false;
-  private wakeUp: (() => void) | undefined;
+  private readonly wakeup = new Wakeup();
   private readonly onData = (msg: PtyApi.InteractRequest__Output) => {
     this.queue.push(msg);
     if (this.queue.length >= INBOX_MESSAGES) this.call.pause();
@@ -152,15 +145,7 @@ class Inbox {
         return msg;
       }
       if (this.ended) return undefined;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          signal.removeEventListener("abort", done);
-          this.wakeUp = undefined;
-          resolve();
-        };
-        this.wakeUp = done;
-        signal.addEventListener("abort", done, { once: true });
-      });
+      await this.wakeup.wait(signal);
     }
   }
 
@@ -168,11 +153,11 @@ class Inbox {
     this.call.removeListener("data", this.onData);
     this.call.removeListener("end", this.onEnd);
     this.queue.length = 0;
-    this.wakeUp?.();
+    this.wakeup.wake();
   }
 
   private wake(): void {
-    this.wakeUp?.();
+    this.wakeup.wake();
   }
 }
 

@@ -31,7 +31,8 @@ export interface PtyExit {
   signal: number | undefined;
 }
 
-export interface PtyProcessOptions {
+/** What a program is started with: the program, its arguments, environment and directory, the terminal's size. */
+export interface PtyLaunch {
   /** Program path or name (execvp looks names up in env PATH); never run through a shell. */
   file: string;
   args: string[];
@@ -39,6 +40,9 @@ export interface PtyProcessOptions {
   cwd: string;
   rows: number;
   cols: number;
+}
+
+export interface PtyProcessOptions extends PtyLaunch {
   /** Output, in order, as the bytes the program wrote. */
   onData(chunk: Buffer): void;
   /** Called once, after the last onData. */

@@ -23,22 +23,17 @@ import { SessionFlow, type FlowBudget, type FlowParticipant } from "./flow-contr
 import { Gatherer } from "./coalesce.js";
 import { OutputLog, chunkCredit } from "./output-log.js";
 import type { PtyOutputCounters } from "./metrics.js";
-import { PtyProcess, type PtyExit } from "./pty-process.js";
+import { PtyProcess, type PtyExit, type PtyLaunch } from "./pty-process.js";
 import { signalName, terminateSession } from "./signals.js";
 import type { ExitRecord, LinkedSession, OutputChunk, SessionChannel } from "./store-link.js";
 
 export type SessionState = "starting" | "running" | "exited" | "killed";
 
-export interface SessionSpec {
+/** A session's program (file: the resolved path of command, which is executed), its initial size, and what is recorded of it. */
+export interface SessionSpec extends PtyLaunch {
   id: string;
-  /** As the caller gave it (recorded), and the resolved path that is executed. */
+  /** As the caller gave it (recorded). */
   command: string;
-  file: string;
-  args: string[];
-  env: Record<string, string>;
-  cwd: string;
-  rows: number;
-  cols: number;
   labels: Record<string, string>;
 }
 

@@ -11,7 +11,7 @@
  * those streams, let other calls finish until the grace period ends, then cancel what is left
  * and close the pool.
  */
-import { STORE_SERVICE_NAME, createLogger, delay, dialAddress, logListenSecurity, startMetricsServer, startServer, storeV1, type Logger, type MetricsServer } from "@ptykeep/proto";
+import { STORE_SERVICE_NAME, createLogger, delay, dialAddress, logListenSecurity, startOptionalMetricsServer, startServer, storeV1, type Logger } from "@ptykeep/proto";
 import { StoreMetrics } from "./metrics.js";
 import { BatchWriter } from "./batch-writer.js";
 import { createPool } from "./db/pool.js";
@@ -19,7 +19,7 @@ import { migrate } from "./db/migrate.js";
 import { storeHandlers, type AppendStream } from "./service.js";
 import { Compactor } from "./compactor.js";
 import { Snapshotter } from "./snapshotter.js";
-import { Reaper } from "./reaper.js";
+import { Reaper, reaperSettings } from "./reaper.js";
 import { countIntervalsByOutcome } from "./sql/unreachable.js";
 import { runPeriodically, type PeriodicJob } from "./periodic.js";
 import { watchDatabaseHealth } from "./db-health.js";
@@ -109,17 +109,7 @@ export async function startStoreService(opts: { config: StoreConfig; log?: Logge
     : undefined;
   if (compactor) jobs.push(runPeriodically({ name: "compactor", intervalMs: config.compactIntervalMs, log, run: (signal) => compactor.runOnce(signal) }));
   const reaper = config.reaper
-    ? new Reaper({
-        pool,
-        log,
-        metrics,
-        ptyClient: config.ptyClient,
-        intervalMs: config.reaperIntervalMs,
-        graceMs: config.reaperGraceMs,
-        minAgeMs: config.reaperMinAgeMs,
-        checkTimeoutMs: config.reaperCheckTimeoutMs,
-        recheckMs: config.reaperRecheckMs,
-      })
+    ? new Reaper({ pool, log, metrics, ...reaperSettings(config) })
     : undefined;
   if (reaper) {
     const job = runPeriodically({ name: "reaper", intervalMs: config.reaperIntervalMs, log, run: (signal) => reaper.runOnce(signal) });
@@ -154,17 +144,16 @@ export async function startStoreService(opts: { config: StoreConfig; log?: Logge
     pendingBytes: () => writer.waitingBytes,
     openStreams: () => streams.size,
   });
-  let metricsServer: MetricsServer | undefined;
-  if (config.metricsListen) {
-    try {
-      metricsServer = await startMetricsServer({ listen: config.metricsListen, registry: metrics.registry, log });
-    } catch (err) {
+  const metricsServer = await startOptionalMetricsServer({
+    listen: config.metricsListen,
+    registry: metrics.registry,
+    log,
+    undo: async () => {
       await server.stop(0);
       await Promise.all(jobs.map((j) => j.stop()));
       await pool.end().catch(() => {});
-      throw err;
-    }
-  }
+    },
+  });
 
   let stopping: Promise<void> | undefined;
   const stop = (graceMs = config.shutdownGraceMs) => {

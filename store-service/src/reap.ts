@@ -13,7 +13,7 @@ import { ConfigError, createLogger } from "@ptykeep/proto";
 import { loadStoreConfig } from "./config.js";
 import { createPool } from "./db/pool.js";
 import { migrate } from "./db/migrate.js";
-import { Reaper } from "./reaper.js";
+import { Reaper, reaperSettings } from "./reaper.js";
 
 const USAGE = "usage: reap --once   (one reaper pass; configuration from the store-service environment)";
 
@@ -45,16 +45,7 @@ async function main(argv: string[]): Promise<number> {
     log,
     applicationName: "ptykeep-reap",
   });
-  const reaper = new Reaper({
-    pool,
-    log,
-    ptyClient: config.ptyClient,
-    intervalMs: config.reaperIntervalMs,
-    graceMs: config.reaperGraceMs,
-    minAgeMs: config.reaperMinAgeMs,
-    checkTimeoutMs: config.reaperCheckTimeoutMs,
-    recheckMs: config.reaperRecheckMs,
-  });
+  const reaper = new Reaper({ pool, log, ...reaperSettings(config) });
   try {
     await migrate(pool, log);
     const result = await reaper.runOnce();

@@ -44,6 +44,7 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { callUnary, Code, createPtyClient, validate, type ClientOptions, type Logger, type PtyApi, type PtyServiceClient } from "@ptykeep/proto";
+import type { StoreConfig } from "./config.js";
 import type { StoreMetrics } from "./metrics.js";
 import { withTransaction } from "./db/pool.js";
 import * as sql from "./sql/reaper.js";
@@ -93,6 +94,18 @@ export interface ReaperOptions {
   metrics?: StoreMetrics;
   /** Identifies this process in the lease and the log; a fresh UUID by default. */
   holderId?: string;
+}
+
+/** What the store's configuration sets of a reaper (STORE_REAPER_*, and how it calls pty-services). */
+export function reaperSettings(config: StoreConfig): Pick<ReaperOptions, "ptyClient" | "intervalMs" | "graceMs" | "minAgeMs" | "checkTimeoutMs" | "recheckMs"> {
+  return {
+    ptyClient: config.ptyClient,
+    intervalMs: config.reaperIntervalMs,
+    graceMs: config.reaperGraceMs,
+    minAgeMs: config.reaperMinAgeMs,
+    checkTimeoutMs: config.reaperCheckTimeoutMs,
+    recheckMs: config.reaperRecheckMs,
+  };
 }
 
 export interface ReaperStats {

@@ -5,10 +5,10 @@
  */
 import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
-import net from "node:net";
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { freePort } from "../../scripts/lib/embedded-postgres.js";
 import { copyRepo, type RepoCopy } from "../support/repo-copy.js";
 
 let copy: RepoCopy | undefined;
@@ -22,17 +22,6 @@ function run(root: string, args: string[], env: Record<string, string> = {}): Pr
   });
 }
 
-/** A loopback port free now (the gateway binds it a moment later). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe("built JavaScript", () => {
   it("runs the CLI, both services, the web gateway and the health probes without tsx", async () => {

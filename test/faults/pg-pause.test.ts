@@ -4,12 +4,11 @@
  * chunk is acknowledged while frozen; after SIGCONT the chunks are written (the timed-out
  * connections are not reused with a stale reply) and the history is exact, each seq once.
  */
-import { randomBytes } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, type StoreApi } from "@ptykeep/proto";
 import { createTestDatabase, startPrivatePostgres, type PostgresServer } from "../support/postgres.js";
-import { AppendStream, chunksOf, codeOf, historyBytes, readHistory, register, startStoreFixture, storedChunkCounts, unaryCall } from "../store/helpers.js";
+import { codeOf, outageSession, resendAfterOutage, startStoreFixture, unaryCall } from "../store/helpers.js";
 
 /** Short so that the case is quick; the default is 30 s. */
 const STATEMENT_TIMEOUT_MS = 1_000;
@@ -56,12 +55,8 @@ describe("PostgreSQL paused with SIGSTOP during a flush", () => {
   it("fails calls within the timeout, acks nothing while frozen, stores everything once after SIGCONT", async (ctx) => {
     const root = server.pid();
     if (root === undefined) ctx.skip(); // PostgreSQL in a container: no pids to stop from here.
-    const id = (await register(fx.client)).session!.sessionId;
-    const pieces = Array.from({ length: 60 }, () => randomBytes(1 + Math.floor(Math.random() * 5000)));
-    const reqs = chunksOf(id, pieces);
-    const s = new AppendStream(fx.client);
-    s.write(reqs.slice(0, 20));
-    await s.untilAcked(id, 20);
+    const o = await outageSession(fx);
+    const { id, reqs, s } = o;
 
     const frozen = clusterPids(root!);
     expect(frozen.length).toBeGreaterThan(1);
@@ -83,14 +78,6 @@ describe("PostgreSQL paused with SIGSTOP during a flush", () => {
     }
 
     // Resend part of what was sent while frozen (as a reconnecting sender would), and new chunks.
-    s.write(reqs.slice(30, 60));
-    await s.untilAcked(id, 60, 30_000);
-    expect(s.error).toBeUndefined();
-    s.close();
-
-    const events = await readHistory(fx.client, { sessionId: id });
-    expect(historyBytes(events).equals(Buffer.concat(pieces))).toBe(true);
-    expect(await storedChunkCounts(fx.dbUrl, id)).toEqual({ n: 60, d: 60 });
-    await unaryCall(fx.client, "MarkRunning", { sessionId: id, pid: 99 });
+    await resendAfterOutage(fx, o);
   }, 60_000);
 });

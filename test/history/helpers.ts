@@ -3,11 +3,15 @@
  * its own background jobs off (tests drive a Compactor or Reaper themselves), a pool for them,
  * deterministic output with microsecond timestamps, and exact comparisons of replays.
  */
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { createLogger, uuidv7, type StoreApi } from "@ptykeep/proto";
 import { createPool } from "../../store-service/src/db/pool.js";
-import { Compactor, type CompactorOptions } from "../../store-service/src/compactor.js";
+import { COMPACTOR_TUNING, Compactor, type CompactorOptions } from "../../store-service/src/compactor.js";
 import { AppendStream, readHistory, register, startStoreFixture, unaryCall } from "../store/helpers.js";
+import { mulberry32 } from "../support/rng.js";
 
 export { AppendStream, readHistory, register, unaryCall };
 
@@ -36,24 +40,12 @@ export async function startHistoryFixture(prefix: string, env: Record<string, st
   };
 }
 
-/** mulberry32: deterministic bytes for a seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * `count` chunks of terminal-like output (coloured lines, `\r` redraws) mixed with random binary
  * pieces, of sizes from 1 byte to ~40 KB.
  */
 export function outputPieces(count: number, seed: number): Buffer[] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const pieces: Buffer[] = [];
   for (let i = 0; i < count; i++) {
     const kind = r();
@@ -133,4 +125,57 @@ export async function layout(fx: HistoryFixture, sessionId: string) {
   for (const g of segments) for (let s = g.first_seq; s <= g.last_seq; s++) seqs.push(s);
   for (const r of rows) seqs.push(r.seq);
   return { segments, rawRows: rows.length, seqs };
+}
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+/**
+ * Runs `script` (a file of the repo, through tsx) which prints a line per step and pauses after
+ * each, and SIGKILLs it at the nth line starting with `linePrefix`, so the kill lands inside that
+ * step; resolves with what it printed. `name` and `step` say in failures which child did not get
+ * there.
+ */
+export function runUntilKilled(opts: { script: string; env: Record<string, string>; name: string; step: string; linePrefix: string; nth: number; timeoutMs: number }): Promise<string[]> {
+  const { name, step, linePrefix, nth } = opts;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, opts.script)], {
+      cwd: ROOT,
+      env: { ...process.env, ...opts.env },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const lines: string[] = [];
+    let seen = 0;
+    let buffered = "";
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`${name} did not reach ${step} #${nth}: ${lines.slice(-5).join(" | ")}`));
+    }, opts.timeoutMs);
+    child.stdout.on("data", (d: Buffer) => {
+      buffered += d.toString("utf8");
+      const parts = buffered.split("\n");
+      buffered = parts.pop()!;
+      for (const line of parts) {
+        lines.push(line);
+        if (line.startsWith(linePrefix) && ++seen === nth) child.kill("SIGKILL");
+      }
+    });
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      if (signal === "SIGKILL") resolve(lines);
+      else reject(new Error(`${name} exited (${code}) before the kill: ${lines.slice(-5).join(" | ")}`));
+    });
+  });
+}
+
+/**
+ * Waits until no session lock (the compactor's and the snapshot job's advisory lock) is held: after
+ * a process holding one was killed, the server notices the dropped connection, rolls its
+ * transaction back and releases the lock. Throws `stillHeld` after 10 s.
+ */
+export async function untilSessionLocksReleased(fx: HistoryFixture, stillHeld: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while ((await fx.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::oid", [COMPACTOR_TUNING.SESSION_LOCK_CLASS])).length > 0) {
+    if (Date.now() > deadline) throw new Error(stillHeld);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

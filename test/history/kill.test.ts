@@ -4,13 +4,9 @@
  * exact, nothing is half-moved, no lock outlives the process, and a re-run finishes the job.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { COMPACTOR_TUNING, type CompactionStep } from "../../store-service/src/compactor.js";
-import { appendPieces, layout, newSession, outputPieces, outputs, readHistory, startHistoryFixture, type HistoryFixture } from "./helpers.js";
+import type { CompactionStep } from "../../store-service/src/compactor.js";
+import { appendPieces, layout, newSession, outputPieces, outputs, readHistory, runUntilKilled, startHistoryFixture, untilSessionLocksReleased, type HistoryFixture } from "./helpers.js";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const CHILD_TIMEOUT_MS = 45_000;
 
 let fx: HistoryFixture;
@@ -23,34 +19,14 @@ afterAll(async () => {
 
 /** Runs the compactor child and SIGKILLs it at the nth occurrence of `step`; resolves with what it printed. */
 function compactUntilKilled(killAt: CompactionStep, nth: number): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "test/history/compact-child.ts")], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: fx.dbUrl, SEGMENT_BYTES: "32768", STEP_PAUSE_MS: "50" },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    const lines: string[] = [];
-    let seen = 0;
-    let buffered = "";
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`compactor child did not reach ${killAt} #${nth}: ${lines.slice(-5).join(" | ")}`));
-    }, CHILD_TIMEOUT_MS);
-    child.stdout.on("data", (d: Buffer) => {
-      buffered += d.toString("utf8");
-      const parts = buffered.split("\n");
-      buffered = parts.pop()!;
-      for (const line of parts) {
-        lines.push(line);
-        // The child pauses after printing: the kill lands inside that step.
-        if (line.startsWith(`${killAt} `) && ++seen === nth) child.kill("SIGKILL");
-      }
-    });
-    child.once("exit", (code, signal) => {
-      clearTimeout(timer);
-      if (signal === "SIGKILL") resolve(lines);
-      else reject(new Error(`compactor child exited (${code}) before the kill: ${lines.slice(-5).join(" | ")}`));
-    });
+  return runUntilKilled({
+    script: "test/history/compact-child.ts",
+    env: { DATABASE_URL: fx.dbUrl, SEGMENT_BYTES: "32768", STEP_PAUSE_MS: "50" },
+    name: "compactor child",
+    step: killAt,
+    linePrefix: `${killAt} `,
+    nth,
+    timeoutMs: CHILD_TIMEOUT_MS,
   });
 }
 
@@ -67,11 +43,7 @@ describe("compactor killed mid-compaction", () => {
       const lines = await compactUntilKilled(killAt, 2);
       const killedSeq = Number(lines.filter((l) => l.startsWith(`${killAt} `)).pop()!.split(" ")[1]);
       // The server notices the dropped connection, rolls back, and releases the session lock.
-      const deadline = Date.now() + 10_000;
-      while ((await fx.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::oid", [COMPACTOR_TUNING.SESSION_LOCK_CLASS])).length > 0) {
-        if (Date.now() > deadline) throw new Error("advisory lock still held after the compactor was killed");
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await untilSessionLocksReleased(fx, "advisory lock still held after the compactor was killed");
       const l = await layout(fx, id);
       expect(l.seqs).toEqual(all);
       // The killed segment's move did not happen; the one before it did.

@@ -3,9 +3,12 @@
  * (a crash) or SIGSTOP/SIGCONT it (a node that stops answering for a while).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../../scripts/lib/embedded-postgres.js";
+
+/** A free loopback port (the pty-service needs a fixed address: it is the session's node). */
+export { freePort };
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const START_TIMEOUT_MS = 30_000;
@@ -19,17 +22,6 @@ export interface PtyChild {
   stop(): Promise<void>;
 }
 
-/** A free loopback port (the pty-service needs a fixed address: it is the session's node). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export interface PtyChildOptions {
   /** Adds to or overrides the pty-service's settings. */

@@ -7,17 +7,12 @@
  * an emulator once between them, and leave no session behind.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { COMPACTOR_TUNING } from "../../store-service/src/compactor.js";
 import { createPool } from "../../store-service/src/db/pool.js";
 import { Snapshotter, type SnapshotStep } from "../../store-service/src/snapshotter.js";
-import { log, newSession, startHistoryFixture, type HistoryFixture } from "../history/helpers.js";
+import { log, newSession, runUntilKilled, startHistoryFixture, untilSessionLocksReleased, type HistoryFixture } from "../history/helpers.js";
 import { SCROLLBACK, checkFromScreen, endSession, fullScreen, snapshotSeqs, storeScript } from "./helpers.js";
 import { terminalScript } from "./terminal-script.js";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 /** The child starts (tsx, @xterm/headless) and reaches its kill point within this on a loaded machine. */
 const CHILD_TIMEOUT_MS = 60_000;
 const EVERY_BYTES = 2048;
@@ -37,44 +32,15 @@ function job(pool = fx.pool, onStep?: (step: SnapshotStep, s: { sessionId: strin
 
 /** Runs the snapshot job child and SIGKILLs it at the nth `step` of `sessionId`; resolves with what it printed. */
 function snapshotUntilKilled(killAt: SnapshotStep, sessionId: string, nth: number): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "test/screen/snapshot-child.ts")], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: fx.dbUrl, EVERY_BYTES: String(EVERY_BYTES), SCROLLBACK: String(SCROLLBACK), STEP_PAUSE_MS: "50" },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    const lines: string[] = [];
-    let seen = 0;
-    let buffered = "";
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`snapshot child did not reach ${killAt} #${nth}: ${lines.slice(-5).join(" | ")}`));
-    }, CHILD_TIMEOUT_MS);
-    child.stdout.on("data", (d: Buffer) => {
-      buffered += d.toString("utf8");
-      const parts = buffered.split("\n");
-      buffered = parts.pop()!;
-      for (const line of parts) {
-        lines.push(line);
-        // The child pauses after printing: the kill lands inside that step.
-        if (line.startsWith(`${killAt} ${sessionId} `) && ++seen === nth) child.kill("SIGKILL");
-      }
-    });
-    child.once("exit", (code, signal) => {
-      clearTimeout(timer);
-      if (signal === "SIGKILL") resolve(lines);
-      else reject(new Error(`snapshot child exited (${code}) before the kill: ${lines.slice(-5).join(" | ")}`));
-    });
+  return runUntilKilled({
+    script: "test/screen/snapshot-child.ts",
+    env: { DATABASE_URL: fx.dbUrl, EVERY_BYTES: String(EVERY_BYTES), SCROLLBACK: String(SCROLLBACK), STEP_PAUSE_MS: "50" },
+    name: "snapshot child",
+    step: killAt,
+    linePrefix: `${killAt} ${sessionId} `,
+    nth,
+    timeoutMs: CHILD_TIMEOUT_MS,
   });
-}
-
-/** The server notices the killed process's dropped connection, rolls its transaction back and releases its session lock. */
-async function untilSessionLocksReleased(): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while ((await fx.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::oid", [COMPACTOR_TUNING.SESSION_LOCK_CLASS])).length > 0) {
-    if (Date.now() > deadline) throw new Error("session lock still held after the snapshot job was killed");
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe("screen snapshot job across replicas", () => {
@@ -91,7 +57,7 @@ describe("screen snapshot job across replicas", () => {
     }
 
     const lines = await snapshotUntilKilled("inserted", killed, 2);
-    await untilSessionLocksReleased();
+    await untilSessionLocksReleased(fx, "session lock still held after the snapshot job was killed");
     const inserted = lines.filter((l) => l.startsWith(`inserted ${killed} `)).map((l) => Number(l.split(" ")[2]));
     const committed = lines.filter((l) => l.startsWith(`committed ${killed} `)).map((l) => Number(l.split(" ")[2]));
     expect(inserted.length).toBe(2);

@@ -6,21 +6,11 @@
  * status line, entered and left, with resizes in the middle. Cut into chunks at arbitrary byte
  * positions, so chunk boundaries fall inside escape sequences and UTF-8 characters.
  */
+import { mulberry32 } from "../support/rng.js";
 
 export interface ScriptEvent {
   data?: Buffer;
   resize?: { rows: number; cols: number };
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const ESC = "\x1b";
@@ -41,7 +31,7 @@ function tuiFrame(rows: number, cols: number, n: number): string {
 
 /** The session's output and resizes, in order. */
 export function terminalScript(seed: number): ScriptEvent[] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   let rows = 24;
   let cols = 80;
   const pieces: Array<string | { rows: number; cols: number }> = [];

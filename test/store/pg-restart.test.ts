@@ -2,11 +2,10 @@
  * PostgreSQL restarted under a running store: nothing crashes, unary calls answer UNAVAILABLE
  * meanwhile, and chunks sent during the outage are acknowledged after it and stored exactly once.
  */
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, type StoreApi } from "@ptykeep/proto";
 import { createTestDatabase, startPrivatePostgres, type PostgresServer } from "../support/postgres.js";
-import { AppendStream, chunksOf, codeOf, historyBytes, readHistory, register, startStoreFixture, storedChunkCounts, unaryCall } from "./helpers.js";
+import { AppendStream, chunksOf, codeOf, outageSession, register, resendAfterOutage, startStoreFixture, unaryCall } from "./helpers.js";
 
 let server: PostgresServer;
 let fx: Awaited<ReturnType<typeof startStoreFixture>>;
@@ -24,12 +23,8 @@ afterAll(async () => {
 
 describe("PostgreSQL restart with an open AppendOutput stream", () => {
   it("keeps the stream, acks after the restart, stores every chunk once", async () => {
-    const id = (await register(fx.client)).session!.sessionId;
-    const pieces = Array.from({ length: 60 }, () => randomBytes(1 + Math.floor(Math.random() * 5000)));
-    const reqs = chunksOf(id, pieces);
-    const s = new AppendStream(fx.client);
-    s.write(reqs.slice(0, 20));
-    await s.untilAcked(id, 20);
+    const o = await outageSession(fx);
+    const { id, reqs, s } = o;
 
     await server.stop();
     // During the outage: chunks are taken but not acknowledged; unary calls say UNAVAILABLE.
@@ -41,16 +36,7 @@ describe("PostgreSQL restart with an open AppendOutput stream", () => {
 
     await server.start();
     // Resend part of the outage's chunks (as a sender that reconnected would), and new ones.
-    s.write(reqs.slice(30, 60));
-    await s.untilAcked(id, 60, 30_000);
-    expect(s.error).toBeUndefined();
-    s.close();
-
-    const events = await readHistory(fx.client, { sessionId: id });
-    expect(historyBytes(events).equals(Buffer.concat(pieces))).toBe(true);
-    expect(await storedChunkCounts(fx.dbUrl, id)).toEqual({ n: 60, d: 60 });
-    // Unary calls work again.
-    await unaryCall(fx.client, "MarkRunning", { sessionId: id, pid: 99 });
+    await resendAfterOutage(fx, o);
   });
 
   it("stops in bounded time while PostgreSQL is down with chunks waiting, acking none of them", async () => {
