@@ -98,6 +98,8 @@ export interface SnapshotterOptions {
 export interface SnapshotterStats {
   passes: number;
   snapshotsWritten: number;
+  /** Older interval snapshots deleted by the thinning of the ones written. */
+  snapshotsThinned: number;
   /** Output bytes fed to emulators. */
   bytesFed: number;
   /** Serialised bytes before and after compression. */
@@ -130,7 +132,7 @@ interface Screen {
 }
 
 export class Snapshotter {
-  readonly stats: SnapshotterStats = { passes: 0, snapshotsWritten: 0, bytesFed: 0, rawBytesWritten: 0, storedBytesWritten: 0, sessionsSkippedLocked: 0, unreadable: 0, busyMs: 0, pausedMs: 0 };
+  readonly stats: SnapshotterStats = { passes: 0, snapshotsWritten: 0, snapshotsThinned: 0, bytesFed: 0, rawBytesWritten: 0, storedBytesWritten: 0, sessionsSkippedLocked: 0, unreadable: 0, busyMs: 0, pausedMs: 0 };
   private readonly cache = new Map<string, Screen>();
   private readonly now: () => number;
   private readonly source: ChunkSource;
@@ -348,6 +350,7 @@ export class Snapshotter {
     });
     const where = { sessionId, atSeq: screen.atSeq };
     await this.opts.onStep?.("serialised", where);
+    let thinned = 0;
     const client = await this.opts.pool.connect();
     let failed: Error | undefined;
     try {
@@ -365,13 +368,14 @@ export class Snapshotter {
           rawLength: raw.length,
           data: encoded.data,
         });
-        if (added) await thinBefore(tx, { sessionId, atSeq: screen.atSeq, byteOffset: screen.offset, spanBytes: this.opts.keepEveryBytes });
+        if (added) thinned = await thinBefore(tx, { sessionId, atSeq: screen.atSeq, byteOffset: screen.offset, spanBytes: this.opts.keepEveryBytes });
         // Inside the open transaction: a process that dies here leaves nothing of this snapshot.
         await this.opts.onStep?.("inserted", where);
         return added;
       });
       if (inserted) {
         this.stats.snapshotsWritten++;
+        this.stats.snapshotsThinned += thinned;
         this.stats.rawBytesWritten += raw.length;
         this.stats.storedBytesWritten += encoded.data.length;
         this.opts.metrics?.screenSnapshotWritten({ rawBytes: raw.length, storedBytes: encoded.data.length });

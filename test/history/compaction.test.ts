@@ -8,7 +8,7 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 import { uuidv7 } from "@ptykeep/proto";
 import pg from "pg";
 import { Compactor, COMPACTOR_TUNING, type CompactionStep } from "../../store-service/src/compactor.js";
-import { appendPieces, expectedOutputs, layout, log, newSession, outputPieces, outputs, readHistory, startHistoryFixture, unaryCall, AppendStream, type HistoryFixture } from "./helpers.js";
+import { appendPieces, expectedOutputs, layout, log, newSession, outputPieces, outputs, readHistory, sessionLocksHeld, startHistoryFixture, unaryCall, AppendStream, type HistoryFixture } from "./helpers.js";
 import { historyEnd } from "../store/helpers.js";
 
 let fx: HistoryFixture;
@@ -189,7 +189,7 @@ describe("Compactor", () => {
     // No advisory lock outlives the failed passes: each went with its connection, which was
     // closed rather than returned to the pool (the server lets go once it sees the close).
     const deadline = Date.now() + 5_000;
-    while ((await fx.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::oid", [COMPACTOR_TUNING.SESSION_LOCK_CLASS])).length > 0) {
+    while ((await sessionLocksHeld(fx)).length > 0) {
       if (Date.now() > deadline) throw new Error("a failed pass left its session lock behind");
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -217,7 +217,7 @@ describe("Compactor", () => {
     expect(l.segments).toEqual([]);
     expect(l.seqs).toEqual(Array.from({ length: 40 }, (_, k) => k + 1).filter((s) => s !== gone));
     // The session's lock was released on that connection, not left to a connection close.
-    expect(await fx.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::oid", [COMPACTOR_TUNING.SESSION_LOCK_CLASS])).toEqual([]);
+    expect(await sessionLocksHeld(fx)).toEqual([]);
     // Its history now has a hole: gone, so that the other tests' compactors do not work on it.
     await unaryCall(fx.client, "DeleteSession", { sessionId: id, force: true });
   });

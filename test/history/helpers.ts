@@ -172,9 +172,17 @@ export function runUntilKilled(opts: { script: string; env: Record<string, strin
  * a process holding one was killed, the server notices the dropped connection, rolls its
  * transaction back and releases the lock. Throws `stillHeld` after 10 s.
  */
+/**
+ * The session locks (compactor, retention, snapshot job) held in the fixture's database. pg_locks
+ * is the whole server's: other test files' jobs lock sessions of their own databases meanwhile.
+ */
+export function sessionLocksHeld(fx: HistoryFixture): Promise<unknown[]> {
+  return fx.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::oid AND database = (SELECT oid FROM pg_database WHERE datname = current_database())", [COMPACTOR_TUNING.SESSION_LOCK_CLASS]);
+}
+
 export async function untilSessionLocksReleased(fx: HistoryFixture, stillHeld: string): Promise<void> {
   const deadline = Date.now() + 10_000;
-  while ((await fx.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::oid", [COMPACTOR_TUNING.SESSION_LOCK_CLASS])).length > 0) {
+  while ((await sessionLocksHeld(fx)).length > 0) {
     if (Date.now() > deadline) throw new Error(stillHeld);
     await new Promise((r) => setTimeout(r, 20));
   }

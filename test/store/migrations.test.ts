@@ -69,7 +69,7 @@ describe("migrations", () => {
     writeFileSync(path.join(copy, "0099_loses_its_connection.sql"), "SELECT pg_terminate_backend(pg_backend_pid());\n");
     await expect(migrate(pool, log, copy)).rejects.toThrow(/migration 0099_loses_its_connection\.sql failed: terminating connection/);
     await everyConnectionWorks(pool);
-    expect((await pool.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'")).rows[0].n).toBe(0);
+    expect((await pool.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")).rows[0].n).toBe(0);
     expect((await pool.query("SELECT count(*)::int AS n FROM schema_migrations WHERE version = 99")).rows[0].n).toBe(0);
   });
 });
