@@ -4,7 +4,7 @@
  * gRPC failure into the one line a person reads: which service, which address, what it said.
  */
 import * as grpc from "@grpc/grpc-js";
-import { callUnary, ConfigError, createPtyClient, createStoreClient, loadClientSecurity, type ClientSecurity, type PtyServiceClient, type StoreServiceClient, type UnaryMethodName, type UnaryRequest, type UnaryResponse } from "@ptykeep/proto/client";
+import { callUnary, ConfigError, isCallError, createPtyClient, createStoreClient, loadClientSecurity, type ClientSecurity, type PtyServiceClient, type StoreServiceClient, type UnaryMethodName, type UnaryRequest, type UnaryResponse } from "@ptykeep/proto/client";
 import { DEFAULT_ADDRESSES, type ConnectionFlags } from "./args.js";
 import { CliError, EXIT } from "./errors.js";
 
@@ -113,14 +113,6 @@ export class Connection {
   }
 }
 
-export function isGrpcError(err: unknown): err is grpc.ServiceError {
-  return err instanceof Error && typeof (err as { code?: unknown }).code === "number" && "details" in err;
-}
-
-export function grpcCode(err: unknown): grpc.status | undefined {
-  return isGrpcError(err) ? err.code : undefined;
-}
-
 /** Messages grpc-js gives when no connection could be made at all (as opposed to a server's answer). */
 const CONNECT_FAILURE = /No connection established|ECONNREFUSED|Failed to connect|Name resolution failed|ENOTFOUND|EHOSTUNREACH|connection attempt timed out/i;
 
@@ -135,7 +127,7 @@ function tidyDetails(details: string): string {
 }
 
 export function explainGrpcError(err: unknown, ctx: { service: ServiceName; address: string; sessionId?: string }): Error {
-  if (!isGrpcError(err)) return err instanceof Error ? err : new Error(String(err));
+  if (!isCallError(err)) return err instanceof Error ? err : new Error(String(err));
   const codeName = grpc.status[err.code] ?? String(err.code);
   const details = tidyDetails(err.details || err.message);
   const where = `${ctx.service} at ${ctx.address}`;

@@ -106,8 +106,7 @@ export class Viewer implements Subscriber {
   }
 
   wait(signal: AbortSignal): Promise<void> {
-    // An abort that came before this call has already fired its event: check it here.
-    if (this.queue.length > 0 || this.overflowed || signal.aborted) return Promise.resolve();
+    if (this.queue.length > 0 || this.overflowed) return Promise.resolve();
     return this.wakeup.wait(signal);
   }
 

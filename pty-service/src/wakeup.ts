@@ -5,8 +5,10 @@
 export class Wakeup {
   private waiter: (() => void) | undefined;
 
-  /** Resolves on the next wake(), or when signal fires; never rejects. */
+  /** Resolves on the next wake(), or when signal fires (at once if it already has); never rejects. */
   wait(signal: AbortSignal): Promise<void> {
+    // An abort that came before this call has already fired its event.
+    if (signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         signal.removeEventListener("abort", done);
